@@ -1,0 +1,80 @@
+/**
+ * Number grammars of the Nextstrain CLI, so the same inputs are accepted
+ * (compat-spec §1.3, §1.7; C8, C21, C22):
+ *
+ *  - counts (`--cpus`, `--aws-batch-cpus`, `--aws-batch-memory` and their env and
+ *    config defaults) use Python's int(): surrounding whitespace, an optional
+ *    sign, decimal digits (any script's) with single underscores between them;
+ *  - `--memory` uses its byte_quantity: a number as Python's float() reads it,
+ *    optional whitespace, and an optional unit b, kb, mb, gb, kib, mib, gib in
+ *    any case; no unit means bytes; the result is truncated to whole bytes.
+ *
+ * Deliberate deviation: negative and non-finite quantities are refused here
+ * (the Nextstrain CLI sends negative memory to AWS, and crashes on `inf`).
+ */
+
+/** Python int() on a string; undefined when it would raise ValueError. */
+export function parsePythonInt(text: string): bigint | undefined {
+  const match = /^\s*(?<sign>[+-]?)(?<digits>\p{Nd}+(?:_\p{Nd}+)*)\s*$/u.exec(text);
+  if (!match?.groups) return undefined;
+  const digits = [...(match.groups.digits as string).replaceAll("_", "")].map(asciiDigit).join("");
+  const value = BigInt(digits);
+  return match.groups.sign === "-" ? -value : value;
+}
+
+/** The ASCII digit of any Unicode decimal digit: digits come in runs of ten, zero first. */
+function asciiDigit(char: string): string {
+  let code = char.codePointAt(0) as number;
+  let offset = 0;
+  while (/\p{Nd}/u.test(String.fromCodePoint(code - 1))) {
+    code -= 1;
+    offset += 1;
+  }
+  return String(offset % 10);
+}
+
+/** Python float() on a string; undefined when it would raise ValueError. */
+export function parsePythonFloat(text: string): number | undefined {
+  const trimmed = text.trim();
+  const special = /^(?<sign>[+-]?)(?<word>inf|infinity|nan)$/i.exec(trimmed);
+  if (special?.groups) {
+    if ((special.groups.word as string).toLowerCase() === "nan") return NaN;
+    return special.groups.sign === "-" ? -Infinity : Infinity;
+  }
+  const digits = String.raw`\d(?:_?\d)*`;
+  const number = new RegExp(`^[+-]?(?:${digits}(?:\\.(?:${digits})?)?|\\.${digits})(?:[eE][+-]?${digits})?$`);
+  if (!number.test(trimmed)) return undefined;
+  return Number(trimmed.replaceAll("_", ""));
+}
+
+const BYTE_UNITS: Record<string, number> = {
+  b: 1,
+  kb: 1000,
+  mb: 1000 ** 2,
+  gb: 1000 ** 3,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+};
+
+export type ByteQuantity =
+  | { ok: true; bytes: number }
+  | { ok: false; reason: string };
+
+/** byte_quantity of the Nextstrain CLI: "14GiB" -> 15032385536 bytes. */
+export function parseByteQuantity(text: string): ByteQuantity {
+  const match = /^(?<number>\S+?)\s*(?<unit>[kmg]i?b|b)?$/i.exec(text.trim());
+  const value = match?.groups ? parsePythonFloat(match.groups.number as string) : undefined;
+  if (!match?.groups || value === undefined) {
+    return { ok: false, reason: "expected a number with an optional unit b, kb, mb, gb, kib, mib or gib, e.g. 14GiB" };
+  }
+  if (!Number.isFinite(value)) return { ok: false, reason: "the amount must be a finite number, e.g. 14GiB" };
+  if (value < 0) return { ok: false, reason: "the amount cannot be negative" };
+  const factor = BYTE_UNITS[(match.groups.unit ?? "b").toLowerCase()] as number;
+  return { ok: true, bytes: Math.trunc(value * factor) };
+}
+
+/** Whole MiB in a number of bytes, as sent to AWS Batch (floor division, C22). */
+export function bytesToMiB(bytes: number): number {
+  return Math.floor(bytes / 1024 ** 2);
+}

@@ -1,0 +1,51 @@
+/**
+ * The one error hierarchy of the tool.
+ *
+ * Expected failures are typed: a UserError is something the user can fix (bad
+ * input, missing AWS resources, ...) and carries a hint saying how; a UsageError
+ * is a command-line mistake (exit status 2). Anything else that escapes is
+ * unexpected and is reported by src/main.ts as "probably a bug".
+ * Errors are rendered exactly once, in src/main.ts; the core only throws.
+ */
+
+export abstract class ExpectedError extends Error {
+  abstract readonly exitCode: number;
+}
+
+/** A failure the user can fix; exit status 1. */
+export class UserError extends ExpectedError {
+  readonly exitCode: number = 1;
+  constructor(
+    message: string,
+    /** What to do about it, printed after a blank line. */
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "UserError";
+  }
+}
+
+/** A command-line mistake: usage text plus the message on stderr, exit status 2. */
+export class UsageError extends ExpectedError {
+  readonly exitCode = 2;
+  constructor(
+    message: string,
+    /** The command whose usage applies, e.g. "build"; undefined for the top level. */
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A broken internal invariant: rendered like any unexpected error, as a probable bug. */
+export class InternalError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InternalError";
+  }
+}
+
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new InternalError(message);
+}

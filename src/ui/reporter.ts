@@ -1,0 +1,138 @@
+/**
+ * All output goes through a Reporter, so the core never writes to the terminal.
+ *
+ * Stage lines, per-file lines, job log lines and progress go to stdout; warnings
+ * and errors go to stderr (compat-spec C92). Two forms: on a terminal, labels are
+ * bold (unless NO_COLOR), per-file lines give way to one progress line; without a
+ * terminal, plain lines only and every per-file line is printed, as the
+ * Nextstrain CLI prints them.
+ */
+import type { Writable } from "node:stream";
+import { makeStyle, useColour, type Style } from "./style.js";
+import { formatBytes, formatDuration } from "./units.js";
+
+export interface Progress {
+  /** Count bytes done. */
+  advance(bytes: number): void;
+  /** Finish: remove the progress line. */
+  done(): void;
+}
+
+export interface Reporter {
+  readonly style: Style;
+  /** A stage line with its label in bold, e.g. stage("AWS Batch Job ID:", id). */
+  stage(label: string, detail?: string): void;
+  /** A plain line on stdout (an empty line when no text). */
+  line(text?: string): void;
+  /** A per-file line such as "zipping: <path>": printed in plain mode or when verbose. */
+  file(action: "zipping" | "unzipping", path: string): void;
+  /** A job log line on stdout. */
+  log(text: string): void;
+  /** A warning on stderr, framed by blank lines as the Nextstrain CLI does. */
+  warn(text: string): void;
+  /** An error text on stderr, as given. */
+  error(text: string): void;
+  /** A byte-progress indicator (bytes, rate, ETA) on a terminal; silent otherwise. */
+  progress(label: string, totalBytes?: number): Progress;
+}
+
+export interface ReporterOptions {
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable;
+  env: NodeJS.ProcessEnv;
+  /** Print per-file lines even on a terminal. */
+  verbose?: boolean;
+  /** Clock for rates and ETAs (milliseconds); injected by tests. */
+  now?: () => number;
+}
+
+const silentProgress: Progress = { advance() {}, done() {} };
+
+export function createReporter(options: ReporterOptions): Reporter {
+  const { stdout, stderr, env } = options;
+  const terminal = Boolean(stdout.isTTY);
+  const style = makeStyle(useColour(terminal, env));
+  const now = options.now ?? Date.now;
+  let bar: ProgressLine | undefined;
+
+  const out = (text: string) => {
+    bar?.clear();
+    stdout.write(text + "\n");
+    bar?.render();
+  };
+
+  return {
+    style,
+    stage: (label, detail) => out(detail === undefined ? style.bold(label) : `${style.bold(label)} ${detail}`),
+    line: (text = "") => out(text),
+    file: (action, path) => {
+      if (!terminal || options.verbose) out(`${action}: ${path}`);
+    },
+    log: (text) => out(text),
+    warn: (text) => {
+      bar?.clear();
+      stderr.write(`\n${text}\n\n`);
+      bar?.render();
+    },
+    error: (text) => {
+      bar?.clear();
+      stderr.write(text.endsWith("\n") ? text : text + "\n");
+      bar?.render();
+    },
+    progress: (label, totalBytes) => {
+      if (!terminal) return silentProgress;
+      const line = new ProgressLine(stdout, label, totalBytes, now);
+      bar = line;
+      line.render();
+      return {
+        advance: (bytes) => line.advance(bytes),
+        done: () => {
+          line.clear();
+          if (bar === line) bar = undefined;
+        },
+      };
+    },
+  };
+}
+
+/** One self-redrawing line: "<label>  12.0 MiB / 1.0 GiB  8.1 MiB/s  ETA 2m05s". */
+class ProgressLine {
+  private bytes = 0;
+  private readonly started: number;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly stream: Writable & { columns?: number },
+    private readonly label: string,
+    private readonly total: number | undefined,
+    private readonly now: () => number,
+  ) {
+    this.started = now();
+  }
+
+  advance(bytes: number): void {
+    this.bytes += bytes;
+    // Redraw at most ten times a second: terminals are slower than disks.
+    if (this.now() - this.lastDraw >= 100) this.render();
+  }
+
+  render(): void {
+    this.lastDraw = this.now();
+    const text = describeProgress(this.label, this.bytes, this.total, this.now() - this.started);
+    const width = this.stream.columns ?? 80;
+    this.stream.write(`\r\u001b[2K${text.slice(0, Math.max(0, width - 1))}`);
+  }
+
+  clear(): void {
+    this.stream.write("\r\u001b[2K");
+  }
+}
+
+/** The text of a progress line; pure, for tests. */
+export function describeProgress(label: string, bytes: number, total: number | undefined, elapsedMs: number): string {
+  const rate = elapsedMs > 0 ? (bytes * 1000) / elapsedMs : 0;
+  const parts = [label, total === undefined ? formatBytes(bytes) : `${formatBytes(bytes)} / ${formatBytes(total)}`];
+  if (rate > 0) parts.push(`${formatBytes(rate)}/s`);
+  if (total !== undefined && rate > 0 && bytes < total) parts.push(`ETA ${formatDuration(((total - bytes) / rate) * 1000)}`);
+  return parts.join("  ");
+}

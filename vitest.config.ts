@@ -1,0 +1,17 @@
+// Test configuration: fast unit tests, and end-to-end tests that spawn the built
+// binary against the local AWS stack (started once per run by its global setup).
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    reporters: ["default", ["json", { outputFile: "test-results/results.json" }]],
+    projects: [
+      {
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+        },
+      },
+    ],
+  },
+});
