@@ -195,7 +195,7 @@ export function resolveSettings(inputs: ResolveInputs): Resolved {
     const specific = env[serviceVariable];
     if (specific) return { value: specific, source: "env", origin: serviceVariable };
     if (env.AWS_ENDPOINT_URL) return { value: env.AWS_ENDPOINT_URL, source: "env", origin: "AWS_ENDPOINT_URL" };
-    return { value: undefined, source: "default", origin: "AWS" };
+    return { value: undefined, source: "default", origin: "built-in default" };
   };
 
   return {

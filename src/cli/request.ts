@@ -1,0 +1,37 @@
+/**
+ * What the user asked for on the command line, after parsing and before any
+ * setting is resolved: the input of the build and attach commands.
+ */
+
+/** Which files to download: everything, nothing, or an ordered list of patterns (`!` = excluded). */
+export type DownloadSpec = true | false | string[];
+
+export interface BuildRequest {
+  /** The directory as given (relative paths stay relative for messages). */
+  directory?: string;
+  /** Arguments after the directory, for the executed program. */
+  execArgs: string[];
+  awsBatch: boolean;
+  /** A runtime flag of the Nextstrain CLI that this tool does not offer, e.g. "--docker". */
+  otherRuntime?: string;
+  detach: boolean;
+  detachOnInterrupt: boolean;
+  attach?: string;
+  cancel: boolean;
+  cpus?: number;
+  /** --memory in bytes. */
+  memory?: number;
+  download: DownloadSpec;
+  excludeFromUpload: string[];
+  logs: boolean;
+  env: string[];
+  envdir: string[];
+  image?: string;
+  exec: string;
+  awsBatchJob?: string;
+  awsBatchQueue?: string;
+  awsBatchS3Bucket?: string;
+  awsBatchCpus?: number;
+  awsBatchMemory?: number;
+  dryRun: boolean;
+}

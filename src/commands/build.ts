@@ -1,0 +1,93 @@
+/**
+ * `build` and `attach`: check the request in the Nextstrain CLI's order
+ * (compat-spec §3.1, C44), resolve the settings, and hand over to the runner.
+ * Thin by design: the rules live in src/config and src/runner.
+ */
+import { statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import type { BuildRequest } from "../cli/request.js";
+import { PROGRAM } from "../cli.js";
+import { loadConfigFile, loadProfileRegion } from "../config/load.js";
+import { resolvePaths } from "../config/paths.js";
+import { resolveSettings, type Settings } from "../config/resolve.js";
+import { UsageError, UserError } from "../errors.js";
+import { locateBuild, type BuildLocation } from "../runner/build-root.js";
+import { describeSettings } from "../ui/settings-table.js";
+import type { CommandContext } from "./context.js";
+
+export async function buildCommand(request: BuildRequest, context: CommandContext, command: "build" | "attach" = "build"): Promise<number> {
+  const { io, reporter } = context;
+  const paths = resolvePaths(io.env, io.homedir);
+  const [config, profileRegion] = await Promise.all([loadConfigFile(paths.configFile), loadProfileRegion(paths, io.env)]);
+  const { settings, warnings } = resolveSettings({
+    flags: request,
+    env: io.env,
+    config,
+    configPath: paths.configFile,
+    profileRegion,
+  });
+  for (const warning of warnings) reporter.warn(warning);
+
+  checkRuntime(request, settings, paths.configFile);
+  const location = checkDirectory(request, io.cwd, command);
+
+  if (request.dryRun) {
+    reporter.stage("Settings", "(and where each comes from):");
+    for (const line of describeSettings(settings)) reporter.line(line);
+    if (location) {
+      reporter.stage("Build directory:", location.directory);
+      reporter.stage("Uploaded directory (build root):", location.root);
+      reporter.stage("Working directory in the job:", location.remoteWorkdir);
+    }
+    reporter.line("Dry run: nothing was uploaded or submitted.");
+    return 0;
+  }
+  throw new UserError(
+    `${PROGRAM} cannot run builds on AWS Batch yet in this version.`,
+    "Use --dry-run to check the settings a build would use.",
+  );
+}
+
+/** AWS Batch is the only runtime here (C5); job-control flags need it (C30). */
+function checkRuntime(request: BuildRequest, settings: Settings, configFile: string): void {
+  if (request.otherRuntime) {
+    throw new UsageError(
+      `${request.otherRuntime} is not offered by ${PROGRAM}, which runs builds on AWS Batch only: use --aws-batch, or the Nextstrain CLI for other runtimes`,
+      "build",
+    );
+  }
+  if (settings.runtime.value === "aws-batch") return;
+  if (request.attach !== undefined || request.detach || request.detachOnInterrupt || request.cancel) {
+    throw new UserError(
+      "The --attach, --detach, --detach-on-interrupt, and --cancel options\nare only supported when using the AWS Batch runtime.",
+      "Did you forget to specify --aws-batch?",
+    );
+  }
+  throw new UserError(
+    `${PROGRAM} runs builds on AWS Batch only, but the runtime here is ${settings.runtime.value} (${settings.runtime.origin}).`,
+    `Add --aws-batch, or make AWS Batch the default by putting these lines in ${configFile}:\n\n    [core]\n    runner = aws-batch`,
+  );
+}
+
+/** The directory rules of C33 and C34; undefined when attaching without one. */
+function checkDirectory(request: BuildRequest, cwd: string, command: string): BuildLocation | undefined {
+  const { directory } = request;
+  if (directory === undefined) {
+    if (request.attach !== undefined && (request.download === false || request.cancel)) return undefined;
+    throw new UsageError("Path to a pathogen build <directory> is required.", command);
+  }
+  const absolute = resolve(cwd, directory);
+  let isDirectory = false;
+  try {
+    isDirectory = statSync(absolute).isDirectory();
+  } catch {
+    isDirectory = false;
+  }
+  if (!isDirectory) {
+    throw new UserError(
+      `Build path '${directory}' does not exist or is not a directory.`,
+      isAbsolute(directory) ? undefined : "Perhaps your current working directory is different than you expect?",
+    );
+  }
+  return locateBuild(absolute);
+}

@@ -1,0 +1,19 @@
+/** What every command gets from the process boundary: its I/O, environment and a Reporter. */
+import type { Writable } from "node:stream";
+import type { Reporter } from "../ui/reporter.js";
+
+export interface Io {
+  argv: string[];
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** The user's home directory. */
+  homedir: string;
+  stdout: Writable & { isTTY?: boolean; columns?: number };
+  stderr: Writable;
+  stdinIsTTY: boolean;
+}
+
+export interface CommandContext {
+  io: Io;
+  reporter: Reporter;
+}

@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { IniError, parseIni } from "../../../src/config/configparser.js";
+
+const SAMPLE = `# comment
+; another comment
+[DEFAULT]
+base = shared
+
+[aws-batch]
+Queue = my-queue # kept, as ConfigParser keeps it
+s3-bucket: colon-bucket
+job = %(base)s-job
+memory = 100%%
+image =
+notes = first
+  second
+
+  third
+[core]
+runner = aws-batch
+`;
+
+describe("ConfigParser-compatible reading (C36)", () => {
+  const ini = parseIni(SAMPLE);
+
+  it.each([
+    ["aws-batch", "queue", "my-queue # kept, as ConfigParser keeps it"],
+    ["aws-batch", "QUEUE", "my-queue # kept, as ConfigParser keeps it"],
+    ["aws-batch", "s3-bucket", "colon-bucket"],
+    ["aws-batch", "job", "shared-job"],
+    ["aws-batch", "memory", "100%"],
+    ["aws-batch", "image", ""],
+    ["aws-batch", "notes", "first\nsecond\n\nthird"],
+    ["aws-batch", "base", "shared"],
+    ["core", "runner", "aws-batch"],
+  ])("[%s] %s = %j", (section, key, value) => {
+    expect(ini.get(section, key)).toBe(value);
+  });
+
+  it("treats section names as case-sensitive and missing ones as unset", () => {
+    expect(ini.get("AWS-BATCH", "queue")).toBeUndefined();
+    expect(ini.get("nope", "base")).toBeUndefined();
+    expect(ini.sections()).toEqual(["aws-batch", "core"]);
+  });
+
+  it("reads an empty file as empty", () => {
+    expect(parseIni("").sections()).toEqual([]);
+  });
+
+  it.each([
+    ["[a]\nx = 1\n[a]\n", /section \[a\] appears twice/, 3],
+    ["[a]\nx = 1\nX = 2\n", /key "x" appears twice/, 3],
+    ["x = 1\n", /before any \[section\]/, 1],
+    ["[a]\njust words\n", /neither a \[section\] header nor a "key = value" line/, 2],
+  ])("rejects %j with the line to fix", (text, message, line) => {
+    expect(() => parseIni(text)).toThrow(message);
+    try {
+      parseIni(text);
+    } catch (error) {
+      expect((error as IniError).line).toBe(line);
+    }
+  });
+
+  it.each([
+    ["[a]\nx = 5%\n", /lone "%"/],
+    ["[a]\nx = %(missing)s\n", /refers to %\(missing\)s, which is not set/],
+    ["[a]\nx = %(x)s\n", /too deeply/],
+  ])("rejects a bad interpolation in %j when the value is read", (text, message) => {
+    const file = parseIni(text);
+    expect(() => file.get("a", "x")).toThrow(message);
+  });
+});
