@@ -1,0 +1,74 @@
+/**
+ * The AWS Batch calls the tool makes. Definitions are read across all pages
+ * (the Nextstrain CLI reads only the first, compat-spec C113); DescribeJobs
+ * takes at most 100 ids per call. "Not found" answers become UserErrors that
+ * name the setting and the region, since a wrong region is the usual cause.
+ */
+import type { BatchClient, JobDefinition, JobDetail, RegisterJobDefinitionCommandInput, SubmitJobCommandInput } from "@aws-sdk/client-batch";
+import { UserError } from "../errors.js";
+import { awsErrorName, credentialsProblem, describeAwsError } from "./errors.js";
+
+const Batch = () => import("@aws-sdk/client-batch");
+
+export async function describeActiveDefinitions(client: BatchClient, name: string): Promise<JobDefinition[]> {
+  const { DescribeJobDefinitionsCommand } = await Batch();
+  const found: JobDefinition[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE", nextToken })).catch(explainBatchError);
+    found.push(...(page.jobDefinitions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+export async function registerDefinition(client: BatchClient, input: RegisterJobDefinitionCommandInput): Promise<void> {
+  const { RegisterJobDefinitionCommand } = await Batch();
+  await client.send(new RegisterJobDefinitionCommand(input)).catch(explainBatchError);
+}
+
+export async function submitJob(client: BatchClient, input: SubmitJobCommandInput, region: string): Promise<string> {
+  const { SubmitJobCommand } = await Batch();
+  try {
+    const answer = await client.send(new SubmitJobCommand(input));
+    if (!answer.jobId) throw new Error("SubmitJob answered without a job id");
+    return answer.jobId;
+  } catch (error) {
+    const message = describeAwsError(error);
+    if (awsErrorName(error) === "ClientException" && /queue/i.test(message) && /not (found|exist)|does not exist|invalid/i.test(message)) {
+      throw new UserError(
+        `The job queue "${input.jobQueue}" was not found in region ${region} (${message}).`,
+        "Check the queue setting (--aws-batch-queue, NEXTSTRAIN_AWS_BATCH_QUEUE or [aws-batch] queue) and the region (AWS_REGION, AWS_DEFAULT_REGION or your profile's region).",
+      );
+    }
+    return explainBatchError(error);
+  }
+}
+
+/** The job, or undefined when Batch does not know it (never existed, or forgotten after a few days). */
+export async function describeJob(client: BatchClient, jobId: string): Promise<JobDetail | undefined> {
+  const [job] = await describeJobs(client, [jobId]);
+  return job;
+}
+
+export const DESCRIBE_JOBS_LIMIT = 100;
+
+export async function describeJobs(client: BatchClient, jobIds: readonly string[]): Promise<JobDetail[]> {
+  const { DescribeJobsCommand } = await Batch();
+  const found: JobDetail[] = [];
+  for (let start = 0; start < jobIds.length; start += DESCRIBE_JOBS_LIMIT) {
+    const answer = await client.send(new DescribeJobsCommand({ jobs: jobIds.slice(start, start + DESCRIBE_JOBS_LIMIT) })).catch(explainBatchError);
+    found.push(...(answer.jobs ?? []));
+  }
+  return found;
+}
+
+export async function terminateJob(client: BatchClient, jobId: string, reason: string): Promise<void> {
+  const { TerminateJobCommand } = await Batch();
+  await client.send(new TerminateJobCommand({ jobId, reason })).catch(explainBatchError);
+}
+
+/** Credential problems become UserErrors; everything else passes through. */
+function explainBatchError(error: unknown): never {
+  throw credentialsProblem(error) ?? error;
+}

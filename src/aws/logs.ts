@@ -1,0 +1,167 @@
+/**
+ * Following a job's CloudWatch Logs stream.
+ *
+ * One known stream is tailed with GetLogEvents and its forward token: the
+ * token always moves on from what was read, so no line is printed twice or
+ * skipped, and an unchanged token means "caught up"
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_GetLogEvents.html).
+ * FilterLogEvents, which the Nextstrain CLI polls every 0.2 s, is limited to
+ * a few calls per second per account, so we do not use it.
+ *
+ * Polling adapts (design.md P4): about once a second while lines flow, at once
+ * while a backlog is being paged through, stretching to every 5 s when idle,
+ * and backing off further while throttled. The stream does not exist until
+ * the container starts (and never does for a job that fails to start). After
+ * the job ends, the follower drains: lines keep arriving for a few seconds.
+ */
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { awsErrorName, credentialsProblem, isThrottling, isTransient } from "./errors.js";
+import { sleep as realSleep } from "./retry.js";
+
+export interface LogEvent {
+  timestamp?: number;
+  ingestionTime?: number;
+  message?: string;
+}
+
+export interface PollState {
+  /** Events the last successful poll returned. */
+  lastCount: number;
+  /** Successive polls that returned nothing. */
+  idlePolls: number;
+  /** Successive throttled or failed polls. */
+  failures: number;
+}
+
+/** A page this full means more is waiting: read it at once. */
+export const BACKLOG_PAGE = 1000;
+export const FLOWING_DELAY_MS = 1000;
+export const IDLE_MAX_DELAY_MS = 5000;
+export const FAILURE_MAX_DELAY_MS = 30_000;
+
+/** How long to wait before the next poll. */
+export function nextPollDelay(state: PollState): number {
+  if (state.failures > 0) return Math.min(FAILURE_MAX_DELAY_MS, 2000 * 2 ** (state.failures - 1));
+  if (state.lastCount >= BACKLOG_PAGE) return 0;
+  if (state.idlePolls === 0) return FLOWING_DELAY_MS;
+  return Math.min(IDLE_MAX_DELAY_MS, FLOWING_DELAY_MS * 2 ** state.idlePolls);
+}
+
+export interface FollowOptions {
+  client: CloudWatchLogsClient;
+  group: string;
+  stream: string;
+  onEvent: (event: LogEvent) => void;
+  /** Told once when polls start failing, and again when they recover. */
+  onTrouble?: (problem: string | undefined) => void;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** How long after the job ends to keep reading while nothing new arrives. */
+  drainQuietMs?: number;
+  /** The most to spend draining. */
+  drainLimitMs?: number;
+  now?: () => number;
+}
+
+export interface FollowResult {
+  events: number;
+  /** False when the stream never existed (the job's container never started). */
+  streamSeen: boolean;
+}
+
+export class LogFollower {
+  private token: string | undefined;
+  private streamSeen = false;
+  private events = 0;
+  private troubled = false;
+  private readonly state: PollState = { lastCount: 0, idlePolls: 0, failures: 0 };
+
+  constructor(private readonly options: FollowOptions) {}
+
+  /**
+   * Follows the stream until `ended` resolves (the job is terminal), then
+   * drains. Only credential errors end it early; other failures are retried.
+   */
+  async follow(ended: Promise<unknown>): Promise<FollowResult> {
+    const sleep = this.options.sleep ?? realSleep;
+    let jobEnded = false;
+    const wake = new AbortController();
+    void ended.then(() => {
+      jobEnded = true;
+      wake.abort();
+    });
+    while (!jobEnded) {
+      await this.poll();
+      if (jobEnded) break;
+      await sleep(nextPollDelay(this.state), wake.signal).catch(() => undefined);
+    }
+    await this.drain();
+    return { events: this.events, streamSeen: this.streamSeen };
+  }
+
+  /** Reads until nothing new has come for drainQuietMs (bounded by drainLimitMs). */
+  async drain(): Promise<FollowResult> {
+    const sleep = this.options.sleep ?? realSleep;
+    const now = this.options.now ?? Date.now;
+    const quiet = this.options.drainQuietMs ?? 3000;
+    const start = now();
+    const limit = start + (this.options.drainLimitMs ?? 30_000);
+    let lastNews = start;
+    while (now() < limit) {
+      const count = await this.poll();
+      if (count > 0) lastNews = now();
+      else if (now() - lastNews >= quiet) break;
+      await sleep(count >= BACKLOG_PAGE ? 0 : Math.min(FLOWING_DELAY_MS, quiet));
+    }
+    return { events: this.events, streamSeen: this.streamSeen };
+  }
+
+  /** One GetLogEvents call; returns the number of new events. */
+  async poll(): Promise<number> {
+    const { GetLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+    try {
+      const page = await this.options.client.send(
+        new GetLogEventsCommand({
+          logGroupName: this.options.group,
+          logStreamName: this.options.stream,
+          startFromHead: true,
+          nextToken: this.token,
+        }),
+      );
+      this.streamSeen = true;
+      const events = page.events ?? [];
+      // An unchanged token means nothing new; keep it either way.
+      if (page.nextForwardToken) this.token = page.nextForwardToken;
+      for (const event of events) this.options.onEvent(event);
+      this.events += events.length;
+      this.recovered();
+      this.state.lastCount = events.length;
+      this.state.idlePolls = events.length === 0 ? this.state.idlePolls + 1 : 0;
+      return events.length;
+    } catch (error) {
+      if (awsErrorName(error) === "ResourceNotFoundException") {
+        // The stream appears when the container starts.
+        this.recovered();
+        this.state.lastCount = 0;
+        this.state.idlePolls += 1;
+        return 0;
+      }
+      const credentials = credentialsProblem(error);
+      if (credentials) throw credentials;
+      if (!isThrottling(error) && !isTransient(error)) throw error;
+      this.state.failures += 1;
+      if (!this.troubled) {
+        this.troubled = true;
+        this.options.onTrouble?.(isThrottling(error) ? "CloudWatch Logs is throttling requests; slowing down" : `CloudWatch Logs did not answer (${String((error as Error).message ?? error)}); retrying`);
+      }
+      return 0;
+    }
+  }
+
+  private recovered(): void {
+    this.state.failures = 0;
+    if (this.troubled) {
+      this.troubled = false;
+      this.options.onTrouble?.(undefined);
+    }
+  }
+}
