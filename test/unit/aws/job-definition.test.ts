@@ -131,6 +131,11 @@ describe("registrationInput (C66)", () => {
     expect(Object.keys(input)).not.toContain("revision");
   });
 
+  it("refuses to derive from a definition without a container image", () => {
+    const multinode = definition(2, "x", { type: "multinode", containerProperties: undefined });
+    expect(thrown(() => registrationInput(multinode, "n", "x:t")).message).toContain("has no container image");
+  });
+
   it("leaves the base untouched (deep copy)", () => {
     const input = registrationInput(base, "n", "x:t");
     input.containerProperties?.environment?.push({ name: "B", value: "2" });
