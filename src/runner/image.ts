@@ -1,0 +1,90 @@
+/**
+ * Container image names and the features an image is known to support
+ * (compat-spec §1.6, C20).
+ *
+ * The Nextstrain CLI splits an image name into repository and tag, with the tag
+ * `latest` implied, and decides what the image supports by its tag alone:
+ * `latest` supports everything; a `build-YYYYMMDDTHHMMSSZ` tag supports a feature
+ * when it sorts at or after the first tag that had it; any other tag supports
+ * nothing new.
+ *
+ * Deliberate deviation: the Nextstrain CLI splits on every `:`, so a registry
+ * host with a port and a tag (`host:5000/x:tag`) crashes it, `host:5000/x` reads
+ * as repository `host` with tag `5000/x`, and a digest (`x@sha256:…`) is split
+ * inside the digest. Here the names are split as Docker reads them: an optional
+ * `@digest` at the end, then a tag only after a last `:` that is followed by no
+ * `/`. An image named by digest alone has no tag, so it is not assumed to
+ * support any feature.
+ */
+import { UserError } from "../errors.js";
+
+export interface ImageName {
+  repository: string;
+  /** The tag; `latest` when the name has neither a tag nor a digest. */
+  tag?: string;
+  /** The digest after `@`, e.g. `sha256:9f86d0…`. */
+  digest?: string;
+}
+
+export function splitImageName(name: string): ImageName {
+  const at = name.indexOf("@");
+  const reference = at < 0 ? name : name.slice(0, at);
+  const digest = at < 0 ? undefined : name.slice(at + 1);
+  const colon = reference.lastIndexOf(":");
+  const hasTag = colon >= 0 && !reference.slice(colon + 1).includes("/");
+  const repository = hasTag ? reference.slice(0, colon) : reference;
+  const tag = hasTag ? reference.slice(colon + 1) : digest === undefined ? "latest" : undefined;
+  return { repository, ...(tag !== undefined && { tag }), ...(digest !== undefined && { digest }) };
+}
+
+/** Whether two names denote the same image once split (`x` and `x:latest` do; `docker.io/x` and `x` do not; C64). */
+export function sameImage(a: string, b: string): boolean {
+  const [x, y] = [splitImageName(a), splitImageName(b)];
+  return x.repository === y.repository && x.tag === y.tag && x.digest === y.digest;
+}
+
+/** The first image tag that has each feature. */
+export const IMAGE_FEATURES = {
+  /** The job reads its environment from an env.d archive in S3 (§3.6). */
+  envd: "build-20230613T204512Z",
+  /** The job unpacks `../<name>/` overlay members (`--augur`, `--auspice`, `--fauna`) over the image's copies. */
+  awsBatchOverlays: "build-20250321T184358Z",
+  /** The image's Snakemake accepts `--benchmark-extended` (Snakemake 8.11.0). */
+  benchmarkExtended: "build-20250717T164950Z",
+} as const;
+
+export type ImageFeature = keyof typeof IMAGE_FEATURES;
+
+export function imageSupports(feature: ImageFeature, image: string): boolean {
+  const { tag } = splitImageName(image);
+  if (tag === undefined) return false;
+  // Build tags embed a UTC timestamp of fixed width, so they sort as strings.
+  return tag === "latest" || (tag.startsWith("build-") && tag >= IMAGE_FEATURES[feature]);
+}
+
+// Docker's reference grammar, loosely: registries accept more than it says for
+// repositories, so only the tag and the digest are held to their exact forms.
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9A-Fa-f]{32,}$/;
+const REPOSITORY = /^[^\s@]+$/;
+
+/**
+ * Refuse an image name no registry would accept, before anything is uploaded.
+ * `origin` names where the name came from (a flag, variable or config key).
+ */
+export function checkImageName(name: string, origin: string): void {
+  const { repository, tag, digest } = splitImageName(name);
+  const problem = !REPOSITORY.test(repository)
+    ? "its repository part is empty or contains spaces"
+    : tag !== undefined && !TAG.test(tag)
+      ? `its tag "${tag}" is not a valid tag (letters, digits, "_", "." and "-", at most 128)`
+      : digest !== undefined && !DIGEST.test(digest)
+        ? `its digest "${digest}" is not of the form <algorithm>:<hex>`
+        : undefined;
+  if (problem !== undefined) {
+    throw new UserError(
+      `Invalid container image name "${name}" (from ${origin}): ${problem}.`,
+      `Name an image as <repository>[:<tag>][@<digest>], e.g. nextstrain/base:${IMAGE_FEATURES.benchmarkExtended}, in ${origin}.`,
+    );
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../../src/errors.js";
+import { checkImageName, imageSupports, sameImage, splitImageName } from "../../../src/runner/image.js";
+
+describe("splitImageName (C20)", () => {
+  it.each([
+    ["nextstrain/base", { repository: "nextstrain/base", tag: "latest" }],
+    ["nextstrain/base:latest", { repository: "nextstrain/base", tag: "latest" }],
+    ["nextstrain/base:build-20250717T164950Z", { repository: "nextstrain/base", tag: "build-20250717T164950Z" }],
+    ["ghcr.io/nextstrain/base:branch-x", { repository: "ghcr.io/nextstrain/base", tag: "branch-x" }],
+    // Deliberate deviation: registry ports and digests (the Nextstrain CLI crashes or misreads these).
+    ["host:5000/x:tag", { repository: "host:5000/x", tag: "tag" }],
+    ["host:5000/x", { repository: "host:5000/x", tag: "latest" }],
+    ["x@sha256:abc", { repository: "x", digest: "sha256:abc" }],
+    ["host:5000/x:t@sha256:abc", { repository: "host:5000/x", tag: "t", digest: "sha256:abc" }],
+    ["x:", { repository: "x", tag: "" }],
+  ])("splits %j", (name, expected) => {
+    expect(splitImageName(name)).toStrictEqual(expected);
+  });
+});
+
+describe("sameImage (C64)", () => {
+  it.each([
+    ["nextstrain/base", "nextstrain/base:latest", true],
+    ["nextstrain/base:latest", "nextstrain/base", true],
+    ["docker.io/nextstrain/base", "nextstrain/base", false],
+    ["nextstrain/base:build-20250717T164950Z", "nextstrain/base", false],
+    ["host:5000/x", "host:5000/x:latest", true],
+    ["x@sha256:abc", "x", false],
+    ["x:t@sha256:abc", "x:t@sha256:abd", false],
+    ["x:t@sha256:abc", "x:t@sha256:abc", true],
+  ])("%j vs %j -> %j", (a, b, same) => {
+    expect(sameImage(a, b)).toBe(same);
+  });
+});
+
+describe("imageSupports (C20, C45, C58)", () => {
+  it.each([
+    ["nextstrain/base", "envd", true],
+    ["nextstrain/base:latest", "benchmarkExtended", true],
+    ["nextstrain/base:build-20230613T204512Z", "envd", true],
+    ["nextstrain/base:build-20230613T204511Z", "envd", false],
+    ["nextstrain/base:build-20250321T184358Z", "awsBatchOverlays", true],
+    ["nextstrain/base:build-20250321T184357Z", "awsBatchOverlays", false],
+    ["nextstrain/base:build-20250717T164950Z", "benchmarkExtended", true],
+    ["nextstrain/base:build-20250717T164949Z", "benchmarkExtended", false],
+    ["nextstrain/base:build-20250321T184358Z", "benchmarkExtended", false],
+    ["nextstrain/base:branch-x", "envd", false],
+    ["nextstrain/base:20250717", "envd", false],
+    ["host:5000/nextstrain/base:build-20250801T000000Z", "benchmarkExtended", true],
+    ["host:5000/nextstrain/base", "benchmarkExtended", true],
+    ["nextstrain/base@sha256:abc", "envd", false],
+    ["nextstrain/base:latest@sha256:abc", "envd", true],
+  ] as const)("%s supports %s: %j", (image, feature, supported) => {
+    expect(imageSupports(feature, image)).toBe(supported);
+  });
+});
+
+describe("checkImageName", () => {
+  const digest = `sha256:${"ab".repeat(32)}`;
+  it.each(["nextstrain/base", "nextstrain/base:build-20250717T164950Z", "host:5000/x:t", `x@${digest}`, `x:t@${digest}`])(
+    "accepts %j",
+    (name) => expect(() => checkImageName(name, "--image")).not.toThrow(),
+  );
+
+  it.each([
+    ["x:", 'its tag "" is not a valid tag'],
+    [":t", "its repository part is empty"],
+    ["my image", "its repository part is empty or contains spaces"],
+    ["x:-t", 'its tag "-t" is not a valid tag'],
+    ["x@sha256:zz", 'its digest "sha256:zz" is not of the form'],
+    ["x@", 'its digest "" is not of the form'],
+  ])("refuses %j, naming the problem and where the name came from", (name, problem) => {
+    let error: unknown;
+    try {
+      checkImageName(name, "NEXTSTRAIN_DOCKER_IMAGE");
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toContain(`"${name}" (from NEXTSTRAIN_DOCKER_IMAGE): ${problem}`);
+    expect((error as UserError).hint).toContain("in NEXTSTRAIN_DOCKER_IMAGE");
+  });
+});
