@@ -13,8 +13,8 @@ import { expandOptionPrefixes, type LongOption } from "./cli/argv.js";
 import { buildOptions, DownloadRecorder, followOptions, OTHER_RUNTIMES, type OptionContext } from "./cli/options.js";
 import type { BuildRequest } from "./cli/request.js";
 import { UsageError } from "./errors.js";
+import { PROGRAM } from "./program.js";
 
-export const PROGRAM = "nextstrain-ts";
 
 export type Invocation =
   | { kind: "done" }

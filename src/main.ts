@@ -13,7 +13,8 @@ import { homedir } from "node:os";
 import { readFileSync } from "node:fs";
 import { buildCommand } from "./commands/build.js";
 import type { Io } from "./commands/context.js";
-import { parseCommandLine, PROGRAM, USAGE } from "./cli.js";
+import { parseCommandLine, USAGE } from "./cli.js";
+import { PROGRAM } from "./program.js";
 import { ExpectedError, UsageError, UserError } from "./errors.js";
 import { createReporter, type Reporter } from "./ui/reporter.js";
 

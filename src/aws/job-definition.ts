@@ -39,7 +39,7 @@ export function chooseDefinition(baseName: string, base: JobDefinition | undefin
     throw new UserError(
       `AWS Batch job definition «${baseName}» does not exist`,
       "Name an existing job definition with --aws-batch-job, NEXTSTRAIN_AWS_BATCH_JOB or [aws-batch] job in the config file, " +
-        "or create it in AWS Batch (nextstrain-ts check-setup tests the defaults).",
+        "or create it in AWS Batch (docs/aws-setup.md says how).",
     );
   }
   if (sameImage(definitionImage(base), image)) return { kind: "base", name: baseName };

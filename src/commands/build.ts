@@ -6,7 +6,7 @@
 import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import type { BuildRequest } from "../cli/request.js";
-import { PROGRAM } from "../cli.js";
+import { PROGRAM } from "../program.js";
 import { loadConfigFile, loadProfileRegion } from "../config/load.js";
 import { resolvePaths } from "../config/paths.js";
 import { resolveSettings, type Settings } from "../config/resolve.js";

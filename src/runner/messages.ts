@@ -12,10 +12,8 @@
  * results go to, and needs nothing but the job id and that path.
  */
 import type { Reporter } from "../ui/reporter.js";
+import { PROGRAM } from "../program.js";
 import { shellQuote } from "../ui/shell-quote.js";
-
-/** The tool's command name, as users type it. */
-export const COMMAND_NAME = "nextstrain-ts";
 
 /** Seconds within which a second Control-C cancels the job. */
 export const CANCEL_CONFIRMATION_SECONDS = 10;
@@ -87,7 +85,7 @@ export function detachBlock(jobId: string, buildRoot: string | undefined): Messa
     "Run one of the following commands to re-attach to this job later to see output",
     "and download results:",
     "",
-    `${COMMAND_NAME} attach ${id}`,
-    `${COMMAND_NAME} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`,
+    `${PROGRAM} attach ${id}`,
+    `${PROGRAM} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`,
   ];
 }

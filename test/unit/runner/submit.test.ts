@@ -1,4 +1,4 @@
-import { BatchClient, DescribeJobDefinitionsCommand, RegisterJobDefinitionCommand } from "@aws-sdk/client-batch";
+import { BatchClient, DescribeJobDefinitionsCommand, RegisterJobDefinitionCommand, type JobDefinition } from "@aws-sdk/client-batch";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { definitionFor, submitJobInput } from "../../../src/runner/submit.js";
@@ -42,7 +42,7 @@ describe("SubmitJob request shape (C68)", () => {
 });
 
 describe("job definition for the image (C63-C66)", () => {
-  const baseDefinition = {
+  const baseDefinition: JobDefinition = {
     jobDefinitionName: "nextstrain-job",
     jobDefinitionArn: "arn:aws:batch:us-east-1:123456789012:job-definition/nextstrain-job:7",
     revision: 7,
