@@ -39,12 +39,14 @@ import path from "node:path";
 import { UserError } from "../errors.js";
 import { isAlwaysExcludedFromUpload, purePathString } from "./exclusions.js";
 
-/** How one pattern is translated. */
+/**
+ * How one pattern is translated. (REALPATH changes the subject, not the
+ * pattern: a directory is tested with a trailing `/`. Subjects are always
+ * relative, so its guard against rooted paths never matters here.)
+ */
 interface TranslateOptions {
   /** Wildcards may match a leading dot (negated patterns). */
   readonly dot: boolean;
-  /** Upload semantics: directories are matched with a trailing `/`, no rooted paths. */
-  readonly realpath: boolean;
 }
 
 /** A pattern that cannot be used; validatePattern turns it into a UserError. */
@@ -67,7 +69,6 @@ const NEED_SEP = "(?=\\/)";
 const GLOBSTAR_DIV = "(?:^|$|\\/)+";
 const END_OF_COMPONENT = "(?:$|\\/)";
 const TRAILING_SEPS = "\\/*?";
-const NOT_ROOTED = "(?!\\/)";
 const NOT_SEP = "(?!\\/)";
 const NOT_SEP_OR_DOT = "(?![/.])";
 const GROUP_NO_LEADING_DOT = "(?!(?:(?<=\\/)|(?<=^))\\.)";
@@ -163,7 +164,6 @@ function need(cursor: Cursor): string {
 /** Translates one (brace-expanded, un-negated) pattern into the body of a regular expression. */
 class Translator {
   private matchBase = true;
-  private globstar = true;
   private extglob = true;
   private dirStart = false;
   private afterStart = false;
@@ -179,12 +179,7 @@ class Translator {
   translate(pattern: string): string {
     const prefix: Piece[] = [""];
     let body: Piece[] = [""];
-    if (this.matchBase) {
-      const globstar = this.globstar;
-      this.globstar = true;
-      this.root("**", prefix);
-      this.globstar = globstar;
-    }
+    this.root("**", prefix); // the MATCHBASE prefix, used if the pattern turns out to have no `/`
     const text = pattern === "\\" ? "" : pattern;
     if (text) this.root(text, body);
     if (text && this.matchBase) body = [...prefix, ...body];
@@ -226,7 +221,6 @@ class Translator {
     this.setAfterStart();
     const cursor = new Cursor(pattern);
     if (pattern.startsWith("/")) this.matchBase = false;
-    else if (this.options.realpath) out.push(NOT_ROOTED, "");
 
     for (let c = cursor.next(); c !== undefined; c = cursor.next()) {
       if (this.extglob && EXTGLOB_TYPES.has(c) && this.extGroup(c, cursor, out, true, "")) {
@@ -320,7 +314,7 @@ class Translator {
     }
 
     let isGlobstar = false;
-    if (atStart && this.globstar && !this.inList && cursor.peek() === "*") {
+    if (atStart && !this.inList && cursor.peek() === "*") {
       cursor.next();
       const afterStars = cursor.pos;
       const c = cursor.next();
@@ -341,7 +335,7 @@ class Translator {
 
     this.resetDirTrack();
     if (!isGlobstar) {
-      // A star at the start of a component must match at least one character.
+      // At the start of a component a star needs the component to be non-empty.
       out.push(atStart ? NEED_CHAR + star : star);
       while (cursor.peek() === "*") cursor.next();
       return;
@@ -385,7 +379,7 @@ class Translator {
       c = need(cursor);
     }
 
-    /** Close a range with `last`; false when it was reversed and so dropped. */
+    /** Close the open range with `last`; a reversed range is dropped. */
     const closeRange = (last: string): void => {
       const first = tokens[tokens.length - 2] as string;
       if (tokenCodePoint(last) < tokenCodePoint(first)) {
@@ -395,6 +389,8 @@ class Translator {
     };
 
     while (c !== "]") {
+      // A hyphen opens a range unless it follows a class or directly follows
+      // a range's end: `[a-c-e]` is the range a-c, a literal `-` and `e`.
       if (c === "-") {
         if (lastPosix) {
           tokens.push("\\-");
@@ -716,17 +712,17 @@ function isNegated(pattern: string): boolean {
   return pattern.startsWith("!") && pattern[1] !== "(";
 }
 
-function compileList(patterns: readonly string[], realpath: boolean): CompiledList {
+function compileList(patterns: readonly string[]): CompiledList {
   const include: RegExp[] = [];
   const exclude: RegExp[] = [];
   for (const pattern of patterns) {
     for (const expanded of expandBraces(pattern)) {
-      if (isNegated(expanded)) exclude.push(compileOne(expanded.slice(1), { dot: true, realpath }));
-      else include.push(compileOne(expanded, { dot: false, realpath }));
+      if (isNegated(expanded)) exclude.push(compileOne(expanded.slice(1), { dot: true }));
+      else include.push(compileOne(expanded, { dot: false }));
     }
   }
   // NEGATEALL: only negated patterns mean "everything (as `**` sees it) but these".
-  if (exclude.length > 0 && include.length === 0) include.push(compileOne("**", { dot: false, realpath }));
+  if (exclude.length > 0 && include.length === 0) include.push(compileOne("**", { dot: false }));
   return { include, exclude };
 }
 
@@ -743,7 +739,7 @@ function listMatches(list: CompiledList, subject: string): boolean {
  */
 export function validatePattern(flag: string, pattern: string): void {
   try {
-    compileList([pattern], false);
+    compileList([pattern]);
   } catch (error) {
     if (!(error instanceof InvalidPatternError)) throw error;
     throw new UserError(
@@ -768,7 +764,7 @@ export type DownloadSpec = true | readonly string[];
  */
 export function downloadSelector(spec: DownloadSpec): (memberPath: string) => boolean {
   if (spec === true) return () => true;
-  const list = compileList(spec, false);
+  const list = compileList(spec);
   return (memberPath) => listMatches(list, purePathString(memberPath));
 }
 
@@ -807,7 +803,7 @@ export function uploadExcluder(
   realpath: (p: string) => string,
 ): (absPath: string, isDirectory: boolean) => boolean {
   if (patterns.length === 0) return (absPath) => isAlwaysExcludedFromUpload(absPath);
-  const list = compileList(patterns, true);
+  const list = compileList(patterns);
   const lexicalRoot = path.resolve(buildRoot);
   const realRoot = tryRealpath(realpath, lexicalRoot) ?? lexicalRoot;
   return (absPath, isDirectory) => {
