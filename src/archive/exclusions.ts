@@ -58,6 +58,16 @@ export function purePathString(p: string): string {
   return root + parts.join("/") || ".";
 }
 
+/** A literal character in a regular expression with the "u" flag, outside brackets (strict about escapes). */
+export function escapeRegExpChar(char: string): string {
+  return /[\\^$.*+?()[\]{}|/]/.test(char) ? "\\" + char : char;
+}
+
+/** A literal character inside a bracket expression of a "u"-flag regular expression. */
+export function escapeRegExpClassChar(char: string): string {
+  return /[\\\]^[-]/.test(char) ? "\\" + char : char;
+}
+
 /** fnmatch.fnmatchcase's translation of one component pattern (Python 3.11). */
 function fnmatchRegExp(pattern: string): RegExp {
   let source = "";
@@ -74,7 +84,7 @@ function fnmatchRegExp(pattern: string): RegExp {
         source += parsed.source;
         i = parsed.end;
       }
-    } else source += /[\\^$.*+?()[\]{}|/]/.test(c) ? "\\" + c : c;
+    } else source += escapeRegExpChar(c);
   }
   return new RegExp(`^(?:${source})$`, "su");
 }
@@ -94,29 +104,51 @@ function fnmatchBracket(chars: string[], start: number): { source: string; end: 
 
   const negated = chars[start] === "!";
   const body = chars.slice(negated ? start + 1 : start, j);
-  const escape = (c: string): string => (/[\\\]^[-]/.test(c) ? "\\" + c : c);
   let items = "";
   for (let k = 0; k < body.length; k++) {
     const c = body[k] as string;
     const last = body[k + 2];
     if (body[k + 1] === "-" && last !== undefined) {
-      if ((c.codePointAt(0) as number) <= (last.codePointAt(0) as number)) items += `${escape(c)}-${escape(last)}`;
+      if ((c.codePointAt(0) as number) <= (last.codePointAt(0) as number)) items += `${escapeRegExpClassChar(c)}-${escapeRegExpClassChar(last)}`;
       k += 2;
-    } else items += escape(c);
+    } else items += escapeRegExpClassChar(c);
   }
   if (items === "") return { source: negated ? "." : "(?!)", end: j };
   return { source: `[${negated ? "^" : ""}${items}]`, end: j };
 }
 
-const fnmatchCache = new Map<string, RegExp>();
+/** A PurePath.match pattern, parsed once: its root and one regex per component. */
+interface CompiledPurePattern {
+  readonly root: string;
+  readonly parts: RegExp[];
+}
 
-function fnmatchcase(name: string, pattern: string): boolean {
-  let re = fnmatchCache.get(pattern);
-  if (!re) {
-    re = fnmatchRegExp(pattern);
-    fnmatchCache.set(pattern, re);
+const compiledPatterns = new Map<string, CompiledPurePattern>();
+
+function compilePurePattern(pattern: string): CompiledPurePattern {
+  let compiled = compiledPatterns.get(pattern);
+  if (!compiled) {
+    const { root, parts } = pureParts(pattern);
+    assert(root !== "" || parts.length > 0, `empty path pattern '${pattern}'`);
+    compiled = { root, parts: parts.map(fnmatchRegExp) };
+    compiledPatterns.set(pattern, compiled);
   }
-  return re.test(name);
+  return compiled;
+}
+
+/** The path's components for matching: its root (if any) counts as the first one. */
+function matchableParts(path: string): { root: string; parts: string[] } {
+  const { root, parts } = pureParts(path);
+  return { root, parts: root ? [root, ...parts] : parts };
+}
+
+function partsMatch(subject: { root: string; parts: string[] }, pattern: CompiledPurePattern): boolean {
+  const { parts } = subject;
+  if (pattern.root) {
+    if (pattern.root !== subject.root || pattern.parts.length + 1 !== parts.length) return false;
+  } else if (pattern.parts.length > parts.length) return false;
+  const offset = parts.length - pattern.parts.length;
+  return pattern.parts.every((re, i) => re.test(parts[offset + i] as string));
 }
 
 /**
@@ -127,18 +159,12 @@ function fnmatchcase(name: string, pattern: string): boolean {
  * path.
  */
 export function purePathMatch(path: string, pattern: string): boolean {
-  const subject = pureParts(path);
-  const pat = pureParts(pattern);
-  assert(pat.root !== "" || pat.parts.length > 0, `empty path pattern '${pattern}'`);
-  const parts = subject.root ? [subject.root, ...subject.parts] : subject.parts;
-  if (pat.root) {
-    if (pat.root !== subject.root || pat.parts.length + 1 !== parts.length) return false;
-  } else if (pat.parts.length > parts.length) return false;
-  return pat.parts.every((part, i) => fnmatchcase(parts[parts.length - pat.parts.length + i] as string, part));
+  return partsMatch(matchableParts(path), compilePurePattern(pattern));
 }
 
 function matchesAny(path: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => purePathMatch(path, pattern));
+  const subject = matchableParts(path);
+  return patterns.some((pattern) => partsMatch(subject, compilePurePattern(pattern)));
 }
 
 /**

@@ -37,7 +37,12 @@
 
 import path from "node:path";
 import { UserError } from "../errors.js";
-import { isAlwaysExcludedFromUpload, purePathString } from "./exclusions.js";
+import {
+  escapeRegExpChar as escapeLiteral,
+  escapeRegExpClassChar as escapeInClass,
+  isAlwaysExcludedFromUpload,
+  purePathString,
+} from "./exclusions.js";
 
 /**
  * How one pattern is translated. (REALPATH changes the subject, not the
@@ -93,16 +98,6 @@ const POSIX_CLASSES: Record<string, string> = {
   xdigit: "0-9A-Fa-f",
 };
 const POSIX_CLASS = /\[:(alnum|alpha|ascii|blank|cntrl|digit|graph|lower|print|punct|space|upper|word|xdigit):\]/y;
-
-/** Escape a literal character outside a bracket expression ("u" flag rules). */
-function escapeLiteral(char: string): string {
-  return /[\\^$.*+?()[\]{}|/]/.test(char) ? "\\" + char : char;
-}
-
-/** Escape a literal character inside a bracket expression ("u" flag rules). */
-function escapeInClass(char: string): string {
-  return /[\\\]^[-]/.test(char) ? "\\" + char : char;
-}
 
 /** The code point a bracket-expression token stands for (`a` or `\a`). */
 function tokenCodePoint(token: string): number {
