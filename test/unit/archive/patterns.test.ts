@@ -298,6 +298,29 @@ describe("uploadExcluder: compat-spec §A.2 vectors (C28)", () => {
   });
 });
 
+describe("uploadExcluder: more wcmatch 11.0.1 REALPATH behaviour (C28)", () => {
+  const vectors: Array<[string[], string[]]> = [
+    [["."], ["."]], // the whole build root: an empty archive [quirk, kept]
+    [["./"], ["."]],
+    [["*/"], ["data", "results"]], // directories only, anchored
+    [["**/"], ["Snakefile", "data", "data/big.fasta", "results", "results/a.json", "results/sub", "results/sub/b.json"]],
+    [["sub"], ["results/sub"]],
+    [["sub/"], []],
+    [["results/*/"], ["results/sub"]],
+    [["!*.json"], ["Snakefile", "data", "data/.env", "data/big.fasta", "results", "results/sub"]],
+    // the directory is kept, but what is in it is still excluded
+    [["!results"], ["Snakefile", "data", "data/.env", "data/big.fasta", "results/a.json", "results/sub", "results/sub/b.json"]],
+    [["!**/.env"], ["Snakefile", "data", "data/big.fasta", "results", "results/a.json", "results/sub", "results/sub/b.json"]],
+    [["results/**", "!results/sub/**"], ["results", "results/a.json"]],
+    [["*.{fasta,json}"], ["data/big.fasta", "results/a.json", "results/sub/b.json"]],
+    [["!(results)"], ["Snakefile", "data", "data/big.fasta", "results/a.json", "results/sub", "results/sub/b.json"]],
+    [["data/!(*.fasta)"], []],
+  ];
+  it.each(vectors)("%j excludes %j", (patterns, expected) => {
+    expect(excludedIn(patterns).sort()).toEqual([...expected].sort());
+  });
+});
+
 describe("uploadExcluder: resolution and the built-in list", () => {
   it("matches a symlink inside the build root by what it resolves to", () => {
     expect(excludedIn(["Snakefile"], [["snake-link", false]])).toEqual(["snake-link"]);
