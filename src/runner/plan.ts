@@ -1,0 +1,85 @@
+/**
+ * The build plan: everything a run needs that can be worked out before any
+ * AWS call, in the Nextstrain CLI's pre-flight order after the directory
+ * checks (compat-spec §3.1, C44): the image name, the program's argv with the
+ * Snakemake arguments injected (and their warnings), the job's environment,
+ * and the upload and download patterns. Bad input fails here, before anything
+ * is uploaded.
+ *
+ * Secrets (design.md S1): with images too old for env.d, variables would be
+ * visible in DescribeJobs, so credentials and other secret-looking variables
+ * are left out, with a warning, instead of being passed in the clear. A
+ * forwarded AWS_SESSION_TOKEN gets a warning too: session credentials expire
+ * (12 hours at most) and a job that outlives them cannot upload its results.
+ */
+import type { DownloadSpec } from "../cli/request.js";
+import type { Settings } from "../config/resolve.js";
+import { validatePattern } from "../archive/patterns.js";
+import { jobEnvironment, usesEnvd, type EnvironmentDeps, type JobEnv } from "./environment.js";
+import { execArgv } from "./exec-argv.js";
+import { checkImageName, IMAGE_FEATURES } from "./image.js";
+
+export interface PlanRequest {
+  execArgs: string[];
+  exec: string;
+  cpus?: number;
+  memory?: number;
+  env: string[];
+  envdir: string[];
+  download: DownloadSpec;
+  excludeFromUpload: string[];
+}
+
+export interface BuildPlan {
+  /** The program and its arguments. */
+  argv: string[];
+  env: JobEnv;
+  /** Whether the variables travel in an env.d archive. */
+  envd: boolean;
+  download: DownloadSpec;
+  excludeFromUpload: readonly string[];
+}
+
+export interface Planned {
+  plan: BuildPlan;
+  warnings: string[];
+}
+
+const SECRET_NAME = /SECRET|TOKEN|PASSWORD|PASSWD|AUTH_KEY|ACCESS_KEY|PRIVATE_KEY|CREDENTIAL/i;
+
+export function planBuild(request: PlanRequest, settings: Settings, hostEnv: NodeJS.ProcessEnv, envDeps?: EnvironmentDeps): Planned {
+  const image = settings.image.value;
+  checkImageName(image, settings.image.origin);
+  for (const pattern of request.excludeFromUpload) validatePattern("--exclude-from-upload", pattern);
+  if (Array.isArray(request.download)) {
+    for (const pattern of request.download) {
+      if (pattern.startsWith("!")) validatePattern("--exclude-from-download", pattern.slice(1));
+      else validatePattern("--download", pattern);
+    }
+  }
+
+  const program = execArgv({ exec: request.exec, extraArgs: request.execArgs, cpus: request.cpus, memoryBytes: request.memory, image });
+  const warnings = [...program.warnings];
+
+  let env = jobEnvironment({ hostEnv, envdirs: request.envdir, env: request.env }, envDeps);
+  const envd = usesEnvd(env, image);
+  if (!envd) {
+    const secrets = [...env.keys()].filter((name) => SECRET_NAME.test(name));
+    if (secrets.length > 0) {
+      env = new Map([...env].filter(([name]) => !secrets.includes(name)));
+      warnings.push(
+        `Not passing ${secrets.join(", ")} to the job: the image ${image} is older than ${IMAGE_FEATURES.envd},\n` +
+          "so they would be visible to anyone who can describe the job. Use a newer image to pass them privately.",
+      );
+    }
+  }
+  if (env.get("AWS_SESSION_TOKEN") !== undefined) {
+    warnings.push(
+      "Your AWS session credentials (AWS_SESSION_TOKEN) are passed to the job. They expire (after\n" +
+        "12 hours at most), and a job still running then cannot upload its results. For long builds,\n" +
+        "give the job definition a job role with access to the bucket and pass no credentials (any\n" +
+        "--env or --envdir stops the automatic passing), or use credentials that do not expire.",
+    );
+  }
+  return { plan: { argv: program.argv, env, envd, download: request.download, excludeFromUpload: request.excludeFromUpload }, warnings };
+}
