@@ -1,0 +1,37 @@
+// ZIP tooling for the archive tests: archive writing with our writer, and
+// Info-ZIP runs.
+import { execFileSync, spawnSync } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { pipeline } from "node:stream/promises";
+import { workdirMembers, type WorkdirArchiveSource } from "../../../src/archive/workdir-archive.js";
+import { writeZip, type ZipMember, type ZipWriterOptions } from "../../../src/archive/zip-writer.js";
+
+/** Write `members` (or a walked workdir) with our writer into `out`. */
+export async function writeArchive(
+  out: string,
+  members: AsyncIterable<ZipMember> | WorkdirArchiveSource,
+  options: ZipWriterOptions = {},
+): Promise<void> {
+  const iterable = Symbol.asyncIterator in members ? members : workdirMembers(members);
+  await pipeline(writeZip(iterable, options), createWriteStream(out));
+}
+
+/** Run an Info-ZIP command; returns its stdout, throws on a status outside `ok`. */
+export function infoZip(command: "zip" | "unzip" | "zipinfo", args: string[], cwd?: string, ok = [0]): string {
+  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
+  if (run.status === null || !ok.includes(run.status)) {
+    throw new Error(`${command} ${args.join(" ")} exited ${run.status}: ${run.stderr}${run.stdout}`);
+  }
+  return run.stdout;
+}
+
+/** `zipinfo -v` facts of one member, by the labels zipinfo prints. */
+export function zipinfoVerbose(archive: string, member: string): Record<string, string> {
+  const text = execFileSync("zipinfo", ["-v", archive, member], { encoding: "utf8" });
+  const facts: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const match = /^\s{2}(\S.*?):\s{2,}(.*)$/.exec(line);
+    if (match) facts[match[1]!] = match[2]!.trim();
+  }
+  return facts;
+}
