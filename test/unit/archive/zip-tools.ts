@@ -1,10 +1,39 @@
-// ZIP tooling for the archive tests: archive writing with our writer, and
-// Info-ZIP runs.
+// ZIP tooling for the archive tests: a file-backed RangeSource that counts what
+// it reads, archive writing with our writer, and Info-ZIP runs.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createWriteStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { workdirMembers, type WorkdirArchiveSource } from "../../../src/archive/workdir-archive.js";
 import { writeZip, type ZipMember, type ZipWriterOptions } from "../../../src/archive/zip-writer.js";
+import type { RangeSource } from "../../../src/archive/zip-reader.js";
+
+export interface CountingSource extends RangeSource {
+  /** Total bytes handed out. */
+  fetched: number;
+  reads: Array<[number, number]>;
+  close(): Promise<void>;
+}
+
+export async function fileSource(path: string): Promise<CountingSource> {
+  const handle = await open(path, "r");
+  const size = (await handle.stat()).size;
+  const source: CountingSource = {
+    size,
+    fetched: 0,
+    reads: [],
+    async read(start, end) {
+      source.fetched += end - start;
+      source.reads.push([start, end]);
+      const buffer = Buffer.alloc(end - start);
+      const { bytesRead } = await handle.read(buffer, 0, end - start, start);
+      if (bytesRead !== end - start) throw new Error(`short read at ${start}`);
+      return buffer;
+    },
+    close: () => handle.close(),
+  };
+  return source;
+}
 
 /** Write `members` (or a walked workdir) with our writer into `out`. */
 export async function writeArchive(
@@ -17,8 +46,8 @@ export async function writeArchive(
 }
 
 /** Run an Info-ZIP command; returns its stdout, throws on a status outside `ok`. */
-export function infoZip(command: "zip" | "unzip" | "zipinfo", args: string[], cwd?: string, ok = [0]): string {
-  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28 });
+export function infoZip(command: "zip" | "unzip" | "zipinfo", args: string[], cwd?: string, ok = [0], input = ""): string {
+  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28, input });
   if (run.status === null || !ok.includes(run.status)) {
     throw new Error(`${command} ${args.join(" ")} exited ${run.status}: ${run.stderr}${run.stdout}`);
   }
