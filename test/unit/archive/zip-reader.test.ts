@@ -71,9 +71,9 @@ describe("readZipDirectory", () => {
     const work = await scratchDir();
     await makeTree(work, { "tree/seq.fasta": "ACGT".repeat(10_000), "tree/empty.txt": "" });
     await symlink("seq.fasta", join(work, "tree/link"));
-    infoZip("zip", ["-q", "-r", "-y", "-fz", "plain.zip", "tree"], work);
-    infoZip("zip", ["-q", "-z", "plain.zip"], work, [0], "a comment longer than eighty bytes, ".repeat(5));
-    expect(infoZip("unzip", ["-z", "plain.zip"], work)).toContain("a comment longer than eighty bytes");
+    infoZip("zip", ["-q", "-r", "-y", "-fz", "plain.zip", "tree"], { cwd: work });
+    infoZip("zip", ["-q", "-z", "plain.zip"], { cwd: work, input: "a comment longer than eighty bytes, ".repeat(5) });
+    expect(infoZip("unzip", ["-z", "plain.zip"], { cwd: work })).toContain("a comment longer than eighty bytes");
     const source = await fileSource(join(work, "plain.zip"));
     const { entries } = await readZipDirectory(source);
     const byName = new Map(entries.map((entry) => [entry.name, entry]));

@@ -45,9 +45,19 @@ export async function writeArchive(
   await pipeline(writeZip(iterable, options), createWriteStream(out));
 }
 
+export interface InfoZipOptions {
+  cwd?: string;
+  /** Exit statuses that count as success (default [0]). */
+  ok?: number[];
+  input?: string;
+  /** Variables added to this process's environment, e.g. TZ. */
+  env?: Record<string, string>;
+}
+
 /** Run an Info-ZIP command; returns its stdout, throws on a status outside `ok`. */
-export function infoZip(command: "zip" | "unzip" | "zipinfo", args: string[], cwd?: string, ok = [0], input = ""): string {
-  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28, input });
+export function infoZip(command: "zip" | "unzip" | "zipinfo", args: string[], options: InfoZipOptions = {}): string {
+  const { cwd, ok = [0], input = "", env } = options;
+  const run = spawnSync(command, args, { cwd, encoding: "utf8", maxBuffer: 1 << 28, input, env: { ...process.env, ...env } });
   if (run.status === null || !ok.includes(run.status)) {
     throw new Error(`${command} ${args.join(" ")} exited ${run.status}: ${run.stderr}${run.stdout}`);
   }

@@ -95,7 +95,7 @@ describe("writeZip layout and format (C54, C55, C56)", () => {
 
     const job = await scratchDir();
     await mkdir(join(job, "build"));
-    infoZip("unzip", ["-:", "-o", out], join(job, "build"));
+    infoZip("unzip", ["-:", "-o", out], { cwd: join(job, "build") });
     expect((await stat(join(job, "build/scripts/run.sh"))).mode & 0o777).toBe(0o755);
     expect((await stat(join(job, "build/Snakefile"))).mode & 0o111).toBe(0);
     expect(await readFile(join(job, "build/data/sequences.fasta"), "utf8")).toMatch(/^>a\nACGT/);
@@ -124,7 +124,7 @@ describe("writeZip layout and format (C54, C55, C56)", () => {
     const out = join(await scratchDir(), "build.zip");
     await writeArchive(out, { buildRoot: root, exclude: () => false });
     const job = await scratchDir();
-    infoZip("unzip", ["-q", out], job);
+    infoZip("unzip", ["-q", out], { cwd: job });
     expect(await readFile(join(job, "données/é.txt"), "utf8")).toBe("é");
   });
 
@@ -145,7 +145,7 @@ describe("writeZip layout and format (C54, C55, C56)", () => {
     expect(infoZip("unzip", ["-tq", out])).toMatch(/No errors detected/);
 
     await writeFile(join(work, "added.txt"), "added\n");
-    infoZip("zip", ["-u", out, "added.txt"], work);
+    infoZip("zip", ["-u", out, "added.txt"], { cwd: work });
     const names = infoZip("zipinfo", ["-1", out]).trim().split("\n");
     expect(names).toHaveLength(count + 2);
     expect(names.slice(-2)).toEqual(["last.txt", "added.txt"]);
