@@ -1,0 +1,244 @@
+import { chmod, readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../../src/errors.js";
+import { extractChanged, localCrc, safeParts, type ExtractOptions } from "../../../src/archive/extract.js";
+import type { RangeSource } from "../../../src/archive/zip-reader.js";
+import type { ZipMember } from "../../../src/archive/zip-writer.js";
+import { makeTree, scratchDir } from "./fixtures.js";
+import { fileSource, infoZip, writeArchive, zipinfoVerbose } from "./zip-tools.js";
+
+const MTIME = new Date("2024-05-06T07:08:10Z");
+
+/** An archive of `files` (null = directory) under the given member names, written by our writer in UTC. */
+async function archiveOf(files: Record<string, string | null>): Promise<string> {
+  const src = await scratchDir();
+  const members: ZipMember[] = [];
+  for (const [name, data] of Object.entries(files)) {
+    const path = join(src, `m${members.length}`);
+    if (data !== null) await writeFile(path, data);
+    members.push({ name, path, isDirectory: data === null, size: data?.length ?? 0, mode: 0o644, mtime: MTIME });
+  }
+  const out = join(await scratchDir(), "results.zip");
+  const savedTz = process.env.TZ;
+  process.env.TZ = "UTC";
+  try {
+    await writeArchive(out, (async function* () {
+      yield* members;
+    })());
+  } finally {
+    if (savedTz === undefined) delete process.env.TZ;
+    else process.env.TZ = savedTz;
+  }
+  return out;
+}
+
+async function extract(archive: string, buildRoot: string, options: Partial<ExtractOptions> = {}) {
+  const source = await fileSource(archive);
+  const announced: string[] = [];
+  try {
+    const result = await extractChanged(source, { buildRoot, wanted: () => true, onExtract: (path) => announced.push(path), ...options });
+    return { result, announced };
+  } finally {
+    await source.close();
+  }
+}
+
+describe("safeParts (C85, C112)", () => {
+  it.each([
+    ["a/b.txt", ["a", "b.txt"]],
+    ["./", []],
+    ["a//b/./c/", ["a", "b", "c"]],
+    ["..\\x", ["..\\x"]],
+    ["../augur/", undefined],
+    ["../augur/x.py", undefined],
+    ["/etc/passwd", undefined],
+    ["a/../../b", undefined],
+    ["a/..", undefined],
+    ["a\0b", undefined],
+  ])("%j -> %j", (name, parts) => {
+    expect(safeParts(name)).toEqual(parts);
+  });
+});
+
+describe("localCrc (C87)", () => {
+  it("is the file's CRC-32, 0 for a directory, undefined when missing or not a regular file", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "f.txt": "hello", "d/": null });
+    infoZip("zip", ["-q", "x.zip", "f.txt"], { cwd: root });
+    expect((await localCrc(join(root, "f.txt")))!.toString(16).padStart(8, "0")).toBe(zipinfoVerbose(join(root, "x.zip"), "f.txt")["32-bit CRC value (hex)"]);
+    expect(await localCrc(join(root, "d"))).toBe(0);
+    expect(await localCrc(join(root, "missing"))).toBeUndefined();
+  });
+});
+
+describe("extractChanged", () => {
+  it("writes only members whose CRC-32 differs, creating what is missing (C87, C88, C89)", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "same.txt": "same", "changed.txt": "old", "results/": null });
+    await utimes(join(root, "same.txt"), 1_000_000_000, 1_000_000_000);
+    const sameBefore = await stat(join(root, "same.txt"));
+    const archive = await archiveOf({
+      "./": null,
+      "same.txt": "same",
+      "changed.txt": "new",
+      "results/": null,
+      "results/new/": null,
+      "results/new/deep.txt": "deep",
+      "auspice/": null,
+    });
+    const { result, announced } = await extract(archive, root);
+
+    expect(announced).toEqual([
+      join(root, "changed.txt"),
+      join(root, "results/new"),
+      join(root, "results/new/deep.txt"),
+      join(root, "auspice"),
+    ]);
+    expect(result).toEqual({ extracted: 4, unchanged: 2 });
+    const sameAfter = await stat(join(root, "same.txt"));
+    expect([sameAfter.ino, sameAfter.mtimeMs]).toEqual([sameBefore.ino, sameBefore.mtimeMs]);
+    // Times first: reading a file may update its atime.
+    for (const path of ["changed.txt", "results/new/deep.txt", "auspice"]) {
+      const written = await stat(join(root, path));
+      expect([written.mtimeMs, written.atimeMs]).toEqual([MTIME.getTime(), MTIME.getTime()]);
+    }
+    expect(await readFile(join(root, "changed.txt"), "utf8")).toBe("new");
+    expect(await readFile(join(root, "results/new/deep.txt"), "utf8")).toBe("deep");
+  });
+
+  it("skips unsafe names silently and never writes outside the build root (C85, C112)", async () => {
+    const top = await scratchDir();
+    await makeTree(top, { "build/": null });
+    const root = join(top, "build");
+    const archive = await archiveOf({
+      "../augur/": null,
+      "../augur/evil.py": "x",
+      "../escape.txt": "x",
+      [`${top}/absolute.txt`]: "x",
+      "ok/../../sneaky.txt": "x",
+      "ok.txt": "ok",
+    });
+    const { announced } = await extract(archive, root);
+    expect(announced).toEqual([join(root, "ok.txt")]);
+    expect((await readdir(top)).sort()).toEqual(["build"]);
+    expect(await readdir(root)).toEqual(["ok.txt"]);
+  });
+
+  it("asks the wanted predicate with member names", async () => {
+    const root = await scratchDir();
+    const archive = await archiveOf({ "a.txt": "a", "logs/": null, "logs/b.log": "b" });
+    const asked: string[] = [];
+    const { announced } = await extract(archive, root, {
+      wanted: (name) => {
+        asked.push(name);
+        return !name.startsWith("logs");
+      },
+    });
+    expect(asked).toEqual(["a.txt", "logs/", "logs/b.log"]);
+    expect(announced).toEqual([join(root, "a.txt")]);
+  });
+
+  it("keeps a replaced file's permission bits instead of taking the archive's (C88)", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "run.sh": "#!/bin/sh\n" });
+    await chmod(join(root, "run.sh"), 0o750);
+    const archive = await archiveOf({ "run.sh": "#!/bin/sh\necho changed\n", "new.sh": "#!/bin/sh\n" });
+    await extract(archive, root);
+    expect((await stat(join(root, "run.sh"))).mode & 0o7777).toBe(0o750);
+    expect((await stat(join(root, "new.sh"))).mode & 0o111).toBe(0);
+  });
+
+  it("refuses to write through symlinks in the build dir, extracts the rest, then names them", async () => {
+    const root = await scratchDir();
+    const outside = await scratchDir();
+    await makeTree(outside, { "target.txt": "precious" });
+    await symlink(outside, join(root, "results"));
+    await symlink(join(outside, "target.txt"), join(root, "link.txt"));
+    const archive = await archiveOf({ "results/x.txt": "x", "link.txt": "overwrite", "fine.txt": "fine" });
+    const failure = await extract(archive, root).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toContain(`${join(root, "results/x.txt")} (${join(root, "results")} is a symlink)`);
+    expect((failure as UserError).message).toContain(`${join(root, "link.txt")} (it is a symlink)`);
+    expect(await readdir(outside)).toEqual(["target.txt"]);
+    expect(await readFile(join(outside, "target.txt"), "utf8")).toBe("precious");
+    expect(await readFile(join(root, "fine.txt"), "utf8")).toBe("fine");
+  });
+
+  it("refuses to replace a local directory by a file", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "out/keep.txt": "k" });
+    const archive = await archiveOf({ out: "a file now" });
+    await expect(extract(archive, root)).rejects.toThrow(/out \(it is a directory locally\)/);
+    expect(await readFile(join(root, "out/keep.txt"), "utf8")).toBe("k");
+  });
+
+  it("skips symlink members", async () => {
+    const work = await scratchDir();
+    await makeTree(work, { "real.txt": "r" });
+    await symlink("/etc/passwd", join(work, "link"));
+    infoZip("zip", ["-q", "-y", "links.zip", "link", "real.txt"], { cwd: work });
+    const root = await scratchDir();
+    const { announced } = await extract(join(work, "links.zip"), root);
+    expect(announced).toEqual([join(root, "real.txt")]);
+    expect(await readdir(root)).toEqual(["real.txt"]);
+  });
+});
+
+describe("extractChanged interrupted (R3)", () => {
+  async function setUp() {
+    const root = await scratchDir();
+    await makeTree(root, { "results/big.txt": "old contents" });
+    const archive = await archiveOf({ "results/big.txt": "n".repeat(10 << 20) });
+    return { root, archive };
+  }
+
+  async function leftovers(root: string) {
+    return { files: await readdir(join(root, "results")), text: await readFile(join(root, "results/big.txt"), "utf8") };
+  }
+
+  it("leaves the old file and no temporary file when the download fails mid-member", async () => {
+    const { root, archive } = await setUp();
+    const source = await fileSource(archive);
+    // Read 1 is the central directory, read 2 the first 8 MiB of the member; then the connection drops.
+    const failing: RangeSource = {
+      size: source.size,
+      read: async (start, end) => {
+        if (source.reads.length === 2) throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        return source.read(start, end);
+      },
+    };
+    let written = 0;
+    const failure = extractChanged(failing, { buildRoot: root, wanted: () => true, onBytes: (n) => (written += n) });
+    await expect(failure).rejects.toThrow(/socket hang up/);
+    await source.close();
+    expect(written).toBeGreaterThan(0);
+    expect(await leftovers(root)).toEqual({ files: ["big.txt"], text: "old contents" });
+  });
+
+  it("leaves the old file when stopped by a signal mid-member", async () => {
+    const { root, archive } = await setUp();
+    const controller = new AbortController();
+    const failure = extract(archive, root, {
+      signal: controller.signal,
+      onBytes: () => controller.abort(),
+    });
+    await expect(failure).rejects.toThrow(/abort/i);
+    expect(await leftovers(root)).toEqual({ files: ["big.txt"], text: "old contents" });
+  });
+
+  it("reports a full disk as a UserError naming the directory, leaving the old file", async () => {
+    const { root, archive } = await setUp();
+    const full = () =>
+      new Writable({
+        write(_chunk, _encoding, done) {
+          done(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+        },
+      });
+    const failure = await extract(archive, root, { createTemporary: full }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toContain(`No space left to write the job's results into ${join(root, "results")}`);
+    expect(await leftovers(root)).toEqual({ files: ["big.txt"], text: "old contents" });
+  });
+});
