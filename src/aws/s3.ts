@@ -14,6 +14,7 @@
  * (lib-storage's Upload uses one fixed part size, so it cannot do this.)
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError } from "./errors.js";
 import { PATIENT, withRetries, type RetryHooks } from "./retry.js";
@@ -176,13 +177,7 @@ export async function uploadStream(client: S3Client, target: S3Location, body: A
 }
 
 /** A random-access view of an object, read with ranged GETs. */
-export interface ObjectRanges {
-  size: number;
-  /** Bytes [start, endExclusive). */
-  read(start: number, endExclusive: number): Promise<Buffer>;
-}
-
-export async function openObjectRanges(client: S3Client, location: S3Location, hooks: Pick<RetryHooks, "onRetry" | "sleep" | "signal"> = {}): Promise<ObjectRanges> {
+export async function openObjectRanges(client: S3Client, location: S3Location, hooks: Pick<RetryHooks, "onRetry" | "sleep" | "signal"> = {}): Promise<RangeSource> {
   const { HeadObjectCommand, GetObjectCommand } = await S3();
   let head: { ContentLength?: number; ETag?: string };
   try {

@@ -11,7 +11,7 @@ import { loadConfigFile, loadProfileRegion } from "../config/load.js";
 import { resolvePaths } from "../config/paths.js";
 import { resolveSettings, type Settings } from "../config/resolve.js";
 import { UsageError, UserError } from "../errors.js";
-import { locateBuild, type BuildLocation } from "../runner/build-root.js";
+import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/build-root.js";
 import { describeSettings } from "../ui/settings-table.js";
 import type { CommandContext } from "./context.js";
 
@@ -29,15 +29,15 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   for (const warning of warnings) reporter.warn(warning);
 
   checkRuntime(request, settings, paths.configFile);
-  const location = checkDirectory(request, io.cwd, command);
+  const location = await checkDirectory(request, io.cwd, command);
 
   if (request.dryRun) {
     reporter.stage("Settings", "(and where each comes from):");
     for (const line of describeSettings(settings)) reporter.line(line);
     if (location) {
-      reporter.stage("Build directory:", location.directory);
-      reporter.stage("Uploaded directory (build root):", location.root);
-      reporter.stage("Working directory in the job:", location.remoteWorkdir);
+      reporter.stage("Build directory:", location.workingDir);
+      reporter.stage("Uploaded directory (build root):", location.buildRoot);
+      reporter.stage("Working directory in the job:", containerWorkingDir(location));
     }
     reporter.line("Dry run: nothing was uploaded or submitted.");
     return 0;
@@ -70,7 +70,7 @@ function checkRuntime(request: BuildRequest, settings: Settings, configFile: str
 }
 
 /** The directory rules of C33 and C34; undefined when attaching without one. */
-function checkDirectory(request: BuildRequest, cwd: string, command: string): BuildLocation | undefined {
+async function checkDirectory(request: BuildRequest, cwd: string, command: string): Promise<BuildRoot | undefined> {
   const { directory } = request;
   if (directory === undefined) {
     if (request.attach !== undefined && (request.download === false || request.cancel)) return undefined;
@@ -89,5 +89,5 @@ function checkDirectory(request: BuildRequest, cwd: string, command: string): Bu
       isAbsolute(directory) ? undefined : "Perhaps your current working directory is different than you expect?",
     );
   }
-  return locateBuild(absolute);
+  return findBuildRoot(absolute);
 }

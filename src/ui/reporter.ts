@@ -14,6 +14,8 @@ import { formatBytes, formatDuration } from "./units.js";
 export interface Progress {
   /** Count bytes done. */
   advance(bytes: number): void;
+  /** The total, once known: the line then shows an ETA. */
+  setTotal(bytes: number): void;
   /** Finish: remove the progress line. */
   done(): void;
 }
@@ -32,6 +34,8 @@ export interface Reporter {
   warn(text: string): void;
   /** An error text on stderr, as given. */
   error(text: string): void;
+  /** Whether progress() draws anything (on a terminal); work done only for it can be skipped otherwise. */
+  readonly showsProgress: boolean;
   /** A byte-progress indicator (bytes, rate, ETA) on a terminal; silent otherwise. */
   progress(label: string, totalBytes?: number): Progress;
 }
@@ -46,7 +50,7 @@ export interface ReporterOptions {
   now?: () => number;
 }
 
-const silentProgress: Progress = { advance() {}, done() {} };
+const silentProgress: Progress = { advance() {}, setTotal() {}, done() {} };
 
 export function createReporter(options: ReporterOptions): Reporter {
   const { stdout, stderr, env } = options;
@@ -63,6 +67,7 @@ export function createReporter(options: ReporterOptions): Reporter {
 
   return {
     style,
+    showsProgress: terminal,
     stage: (label, detail) => out(detail === undefined ? style.bold(label) : `${style.bold(label)} ${detail}`),
     line: (text = "") => out(text),
     file: (action, path) => {
@@ -86,6 +91,7 @@ export function createReporter(options: ReporterOptions): Reporter {
       line.render();
       return {
         advance: (bytes) => line.advance(bytes),
+        setTotal: (bytes) => line.setTotal(bytes),
         done: () => {
           line.clear();
           if (bar === line) bar = undefined;
@@ -104,7 +110,7 @@ class ProgressLine {
   constructor(
     private readonly stream: Writable & { columns?: number },
     private readonly label: string,
-    private readonly total: number | undefined,
+    private total: number | undefined,
     private readonly now: () => number,
   ) {
     this.started = now();
@@ -114,6 +120,10 @@ class ProgressLine {
     this.bytes += bytes;
     // Redraw at most ten times a second: terminals are slower than disks.
     if (this.now() - this.lastDraw >= 100) this.render();
+  }
+
+  setTotal(total: number): void {
+    this.total = total;
   }
 
   render(): void {

@@ -1,0 +1,71 @@
+/**
+ * Uploading the build directory: walk the build root with the exclusion
+ * rules, write the ZIP as a stream, and stream it into S3 (no temporary
+ * file). Per-file `zipping:` lines in plain output; on a terminal one progress
+ * line whose total comes from a quick parallel walk that only sums sizes.
+ *
+ * Deliberate deviation: the build root itself is never excluded (the
+ * Nextstrain CLI uploads an empty archive when the root's own name looks like
+ * `environment*` or `*.pyc`).
+ */
+import { realpathSync } from "node:fs";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { uploadExcluder } from "../archive/patterns.js";
+import { walkTree, type ExcludePredicate, type SkipReason } from "../archive/walk.js";
+import { workdirMembers } from "../archive/workdir-archive.js";
+import { writeZip, type ZipMember } from "../archive/zip-writer.js";
+import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
+import type { Reporter } from "../ui/reporter.js";
+import { retryNotice } from "./notices.js";
+
+export interface UploadRequest {
+  s3: S3Client;
+  buildRoot: string;
+  excludeFromUpload: readonly string[];
+  target: S3Location;
+  reporter: Reporter;
+  signal?: AbortSignal;
+}
+
+const SKIPPED: Record<SkipReason, string> = {
+  fifo: "it is a named pipe (FIFO)",
+  socket: "it is a socket",
+  device: "it is a device",
+  "dangling-symlink": "it is a symlink to nothing",
+  "symlink-loop": "it is a symlink to one of its own parent directories",
+  vanished: "it disappeared while the directory was read",
+};
+
+export function buildRootExcluder(buildRoot: string, patterns: readonly string[]): ExcludePredicate {
+  const excluded = uploadExcluder(patterns, buildRoot, realpathSync);
+  return (path, isDirectory) => path !== buildRoot && excluded(path, isDirectory);
+}
+
+export async function uploadWorkdir(request: UploadRequest): Promise<UploadResult> {
+  const { reporter, buildRoot } = request;
+  const exclude = buildRootExcluder(buildRoot, request.excludeFromUpload);
+  const progress = reporter.progress("Uploading");
+  if (reporter.showsProgress) void totalSize(buildRoot, exclude).then((total) => progress.setTotal(total), () => undefined);
+
+  const members = workdirMembers({
+    buildRoot,
+    exclude,
+    onSkip: (path, reason) => reporter.warn(`Not uploading ${path}: ${SKIPPED[reason]}.`),
+  });
+  const archive = writeZip(members, {
+    onMember: (member: ZipMember) => reporter.file("zipping", member.path),
+    onBytes: (bytes) => progress.advance(bytes),
+  });
+  try {
+    return await uploadStream(request.s3, request.target, archive, { signal: request.signal, onRetry: retryNotice(reporter, "S3") });
+  } finally {
+    archive.destroy();
+    progress.done();
+  }
+}
+
+async function totalSize(root: string, exclude: ExcludePredicate): Promise<number> {
+  let total = 0;
+  for await (const entry of walkTree(root, { exclude })) if (!entry.isDirectory) total += entry.size;
+  return total;
+}
