@@ -23,12 +23,13 @@ export interface Clients {
 }
 
 /** SDK clients for the stack; `accessKeyId` lets a test scope fault rules to its own calls. */
-export function clients(accessKeyId?: string): Clients {
+export function clients(options: { accessKeyId?: string; maxAttempts?: number } = {}): Clients {
   const { env } = localAws();
   const common = {
     endpoint: env.AWS_ENDPOINT_URL,
     region: env.AWS_DEFAULT_REGION,
-    credentials: { accessKeyId: accessKeyId ?? env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    credentials: { accessKeyId: options.accessKeyId ?? env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    maxAttempts: options.maxAttempts,
   };
   return { batch: new BatchClient(common), s3: new S3Client({ ...common, forcePathStyle: true }), logs: new CloudWatchLogsClient(common) };
 }

@@ -337,7 +337,7 @@ export class Scheduler {
       job.stop ??=
         failure.kind === "out-of-memory"
           ? { kind: "out-of-memory" }
-          : { kind: "instance-terminated", instanceId: `i-${randomBytes(8).toString("hex").slice(0, 17)}` };
+          : { kind: "instance-terminated", instanceId: `i-${randomBytes(9).toString("hex").slice(0, 17)}` };
       job.container?.signal("SIGKILL");
     });
   }
