@@ -21,21 +21,16 @@ export function batchOperations(registry: Registry, scheduler: Scheduler): Recor
       return {};
     },
     createcomputeenvironment(request) {
-      const e = registry.createComputeEnvironment(request);
-      return { computeEnvironmentName: e.computeEnvironmentName, computeEnvironmentArn: e.computeEnvironmentArn };
+      const { computeEnvironmentName, computeEnvironmentArn } = registry.createComputeEnvironment(request);
+      return { computeEnvironmentName, computeEnvironmentArn };
     },
-    describecomputeenvironments(request) {
-      const selected = selectByReference(registry.environments, request.computeEnvironments as string[] | undefined, "computeEnvironmentName", "computeEnvironmentArn");
-      return page(selected, request, "computeEnvironments");
-    },
+    describecomputeenvironments: (request) =>
+      describeByReference(registry.environments, request, "computeEnvironments", "computeEnvironmentName", "computeEnvironmentArn"),
     createjobqueue(request) {
-      const q = registry.createJobQueue(request);
-      return { jobQueueName: q.jobQueueName, jobQueueArn: q.jobQueueArn };
+      const { jobQueueName, jobQueueArn } = registry.createJobQueue(request);
+      return { jobQueueName, jobQueueArn };
     },
-    describejobqueues(request) {
-      const selected = selectByReference(registry.queues, request.jobQueues as string[] | undefined, "jobQueueName", "jobQueueArn");
-      return page(selected, request, "jobQueues");
-    },
+    describejobqueues: (request) => describeByReference(registry.queues, request, "jobQueues", "jobQueueName", "jobQueueArn"),
     submitjob(request) {
       const job = scheduler.submit(request);
       return { jobArn: job.jobArn, jobName: job.jobName, jobId: job.jobId };
@@ -71,6 +66,11 @@ export function batchOperations(registry: Registry, scheduler: Scheduler): Recor
       return {};
     },
   };
+}
+
+/** DescribeComputeEnvironments / DescribeJobQueues: the ones named (by name or ARN) in `request[key]`, or all. */
+function describeByReference<T extends JsonObject>(items: T[], request: JsonObject, key: string, nameKey: keyof T, arnKey: keyof T): JsonObject {
+  return page(selectByReference(items, request[key] as string[] | undefined, nameKey, arnKey), request, key);
 }
 
 /** Pages a list with maxResults and an opaque nextToken (an offset here). */
