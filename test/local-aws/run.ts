@@ -41,11 +41,11 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
   }
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: options.cwd, env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
     child.once("error", (error) => {
       clearTimeout(timer);
@@ -55,7 +55,9 @@ export function run(command: string, args: string[], options: RunOptions = {}): 
       clearTimeout(timer);
       resolve({ status, signal, stdout, stderr, durationMs: Date.now() - started });
     });
-    child.stdin.end(options.input ?? "");
+    // A program may exit before reading its input: that is its business, not an error here.
+    child.stdin?.on("error", () => {});
+    child.stdin?.end(options.input);
   });
 }
 
