@@ -104,6 +104,7 @@ export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   private readonly armed: (FailureRequest & { jobName?: string })[] = [];
   private readonly now: () => number;
+  private closed = false;
 
   constructor(private readonly options: SchedulerOptions) {
     this.now = options.now ?? Date.now;
@@ -240,6 +241,7 @@ export class Scheduler {
 
   /** Stops every container (used when the stack shuts down). */
   async shutdown(): Promise<void> {
+    this.closed = true;
     const running = [...this.jobs.values()].filter((j) => j.container);
     for (const job of this.jobs.values()) this.clearTimers(job);
     for (const job of running) job.container?.signal("SIGKILL");
@@ -307,7 +309,8 @@ export class Scheduler {
       this.finishAttempt(job, { kind: "user", reason: `local-aws: cannot start container: ${(error as Error).message}` }, undefined);
       return;
     }
-    if (!this.jobs.has(job.jobId)) {
+    // Purged, or the stack stopped, while the container was being launched.
+    if (!this.jobs.has(job.jobId) || this.closed) {
       container.signal("SIGKILL");
       return;
     }
