@@ -11,7 +11,7 @@ import type { JsonObject } from "./batch/model.js";
 import type { Registry } from "./batch/registry.js";
 import type { Delays, FailureKind, Scheduler } from "./batch/scheduler.js";
 import { CONTROL_PREFIX } from "./control.js";
-import type { Faults } from "./faults.js";
+import type { FaultRule, Faults } from "./faults.js";
 import { identify } from "./requests.js";
 
 export interface ServerParts {
@@ -104,7 +104,7 @@ function control(parts: ServerParts, method: string, path: string, body: string,
     }
     if (path === "/faults" && method === "POST") {
       if (input.kind !== "throttle" && input.kind !== "server-error") return reply(400, { message: "kind must be throttle or server-error" });
-      parts.faults.add(input as never);
+      parts.faults.add(input as unknown as FaultRule);
       return reply(204);
     }
     if (path === "/faults" && method === "DELETE") {

@@ -10,7 +10,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { AddressInfo } from "node:net";
 import { ContainerRunner } from "./batch/container.js";
 import type { ImageMap } from "./batch/images.js";
 import { cloudWatchSink } from "./batch/log-shipper.js";
@@ -109,10 +108,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       server.once("error", reject);
       server.listen(port, host, () => resolve());
     });
-    const actualPort = (server.address() as AddressInfo).port;
     let stopped: Promise<void> | undefined;
     return {
-      endpoint: `http://${host}:${actualPort}`,
+      endpoint,
       motoEndpoint: moto.endpoint,
       env,
       control: new LocalAwsControl(endpoint),

@@ -4,6 +4,7 @@
 import { randomUUID } from "node:crypto";
 import { clientError } from "./errors.js";
 import {
+  ACCOUNT_ID,
   arn,
   type ComputeEnvironment,
   type ContainerProperties,
@@ -91,7 +92,7 @@ export class Registry {
       ...request,
       computeEnvironmentName: name,
       computeEnvironmentArn: arn(`compute-environment/${name}`, this.region),
-      ecsClusterArn: `arn:aws:ecs:${this.region}:123456789012:cluster/${name}_Batch_${randomUUID()}`,
+      ecsClusterArn: `arn:aws:ecs:${this.region}:${ACCOUNT_ID}:cluster/${name}_Batch_${randomUUID()}`,
       tags: request.tags ?? {},
       type: request.type ?? "MANAGED",
       state: (request.state as string | undefined) ?? "ENABLED",

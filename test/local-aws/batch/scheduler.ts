@@ -8,6 +8,7 @@ import type { ContainerRunner, RunningContainer } from "./container.js";
 import { clientError } from "./errors.js";
 import { imageDirectory, loadImageConfig, type ImageMap } from "./images.js";
 import {
+  ACCOUNT_ID,
   arn,
   containerResources,
   mergeEnvironment,
@@ -271,8 +272,8 @@ export class Scheduler {
       case "STARTING": {
         const taskId = job.attempts.length === 0 ? job.jobId : randomBytes(16).toString("hex");
         job.current = {
-          containerInstanceArn: `arn:aws:ecs:${this.options.region}:123456789012:container-instance/${randomBytes(16).toString("hex")}`,
-          taskArn: `arn:aws:ecs:${this.options.region}:123456789012:task/${taskId}`,
+          containerInstanceArn: `arn:aws:ecs:${this.options.region}:${ACCOUNT_ID}:container-instance/${randomBytes(16).toString("hex")}`,
+          taskArn: `arn:aws:ecs:${this.options.region}:${ACCOUNT_ID}:task/${taskId}`,
           logStreamName: `${job.definition.jobDefinitionName}/default/${taskId}`,
         };
         this.after(job, this.delays.startingMs, () => void this.run(job));
@@ -296,12 +297,13 @@ export class Scheduler {
     }
     let container: RunningContainer;
     try {
+      const imageConfig = loadImageConfig(dir);
       container = await this.options.runner.start({
         jobId: job.jobId,
         attempt: job.attempts.length + 1,
-        image: loadImageConfig(dir),
+        image: imageConfig,
         command: job.command,
-        env: this.containerEnv(job, loadImageConfig(dir).env),
+        env: this.containerEnv(job, imageConfig.env),
         logGroup: this.options.logGroup,
         logStream: attempt.logStreamName,
       });
