@@ -1,3 +1,4 @@
+// Pure rules of the Batch emulator: capacity, overrides, attempt outcomes, image names.
 import { describe, expect, it } from "vitest";
 import { environmentCapacity, fits, instanceCapacity } from "../../local-aws/batch/capacity.js";
 import { imageDirectory, splitImage } from "../../local-aws/batch/images.js";

@@ -1,3 +1,4 @@
+// The bubblewrap command line of a job sandbox, built against a made-up host tree.
 import { describe, expect, it } from "vitest";
 import { sandboxArgs, type HostEntry, type HostView } from "../../local-aws/batch/sandbox.js";
 

@@ -1,3 +1,4 @@
+// How the stack reads and answers traffic: request identification, fault rules, log batching.
 import { describe, expect, it } from "vitest";
 import { batches, LineSplitter, LogShipper, type LogEvent } from "../../local-aws/batch/log-shipper.js";
 import { faultResponse, Faults } from "../../local-aws/faults.js";
