@@ -22,11 +22,11 @@ export interface Clients {
   logs: CloudWatchLogsClient;
 }
 
-/** SDK clients for the stack; `accessKeyId` lets a test scope fault rules to its own calls. */
-export function clients(options: { accessKeyId?: string; maxAttempts?: number } = {}): Clients {
+/** SDK clients for the stack (or another one); `accessKeyId` lets a test scope fault rules to its own calls. */
+export function clients(options: { accessKeyId?: string; maxAttempts?: number; endpoint?: string } = {}): Clients {
   const { env } = localAws();
   const common = {
-    endpoint: env.AWS_ENDPOINT_URL,
+    endpoint: options.endpoint ?? env.AWS_ENDPOINT_URL,
     region: env.AWS_DEFAULT_REGION,
     credentials: { accessKeyId: options.accessKeyId ?? env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
     maxAttempts: options.maxAttempts,

@@ -2,12 +2,27 @@
 // without leaving anything behind, `npm run local-aws` stopping on Ctrl-C,
 // and the spawn helpers handing the stack's environment to programs.
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../../local-aws/ports.js";
 import { localAws, REPO_ROOT, run } from "../../local-aws/run.js";
 import { FAST_DELAYS, startLocalAws } from "../../local-aws/stack.js";
+import { clients as stackClients, finished, submit, waitFor } from "./helpers.js";
+
+/** Processes whose command line mentions `text` (sandboxes name their job directory). */
+function processesMentioning(text: string): number[] {
+  return readdirSync("/proc")
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 async function answers(url: string): Promise<boolean> {
   try {
@@ -19,13 +34,23 @@ async function answers(url: string): Promise<boolean> {
 }
 
 describe("the stack itself", () => {
-  it("starts a second stack on its own ports and stops it without leftovers", async () => {
+  it("starts a second stack on its own ports and stops it without leftovers, jobs included", async () => {
     const stack = await startLocalAws({ delays: FAST_DELAYS });
     expect(stack.endpoint).not.toBe(localAws().endpoint);
     expect(stack.env.AWS_ENDPOINT_URL).toBe(stack.endpoint);
     expect(await (await fetch(`${stack.endpoint}/_local-aws/health`)).json()).toEqual({ ok: true });
     expect(existsSync(stack.workRoot)).toBe(true);
+
+    const { batch } = stackClients({ endpoint: stack.endpoint });
+    // A container killed the moment it starts must not leave a half-made sandbox behind.
+    await stack.control.failNextJob({ kind: "instance-terminated", afterMs: 0 });
+    const killed = await submit(batch, { command: ["true"] });
+    const running = await submit(batch, { command: ["sleep", "30"] });
+    await waitFor(batch, killed, finished);
+    await waitFor(batch, running, (j) => j.status === "RUNNING");
+    expect(processesMentioning(stack.workRoot).length).toBeGreaterThan(0);
     await stack.stop();
+    expect(processesMentioning(stack.workRoot)).toEqual([]);
     expect(await answers(`${stack.endpoint}/_local-aws/health`)).toBe(false);
     expect(await answers(`${stack.motoEndpoint}/moto-api/data.json`)).toBe(false);
     expect(existsSync(stack.workRoot)).toBe(false);

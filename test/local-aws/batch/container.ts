@@ -76,13 +76,27 @@ export class ContainerRunner {
       stream?.on("end", () => splitter.end().forEach((l) => shipper.line(l)));
     }
     // bwrap writes {"child-pid": N} to the info fd: the host PID of the sandbox's PID 1.
+    // Signals wait for it: killing bwrap itself while its child is still being
+    // set up would orphan that child before --die-with-parent applies to it.
     let innerPid: number | undefined;
+    let pending: "SIGTERM" | "SIGKILL" | undefined;
+    const deliver = (name: "SIGTERM" | "SIGKILL"): void => {
+      if (innerPid === undefined) return;
+      try {
+        process.kill(innerPid, name);
+      } catch {
+        // Already gone.
+      }
+    };
     let info = "";
     const infoStream = child.stdio[3] as NodeJS.ReadableStream | undefined;
     infoStream?.on("data", (chunk: Buffer) => {
       info += chunk.toString();
       const match = /"child-pid":\s*(\d+)/.exec(info);
-      if (match) innerPid = Number(match[1]);
+      if (match && innerPid === undefined) {
+        innerPid = Number(match[1]);
+        if (pending) deliver(pending);
+      }
     });
 
     const exited = new Promise<ContainerExit>((resolve) => {
@@ -99,12 +113,8 @@ export class ContainerRunner {
       jobDir,
       exited,
       signal(name) {
-        try {
-          if (innerPid !== undefined) process.kill(innerPid, name);
-          else child.kill(name);
-        } catch {
-          // Already gone.
-        }
+        if (innerPid !== undefined) deliver(name);
+        else if (pending !== "SIGKILL") pending = name;
       },
     };
   }
