@@ -2,6 +2,7 @@
 // built nextstrain-ts binary, or anything else, with the stack's environment
 // and a time limit, collecting output and status.
 import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { inject } from "vitest";
@@ -31,6 +32,13 @@ export interface RunOptions {
 export function localAws(): ProvidedLocalAws & { control: LocalAwsControl } {
   const provided = inject("localAws");
   return { ...provided, control: new LocalAwsControl(provided.endpoint) };
+}
+
+/** A fresh directory inside the stack's work root, so it goes when the stack stops. */
+export function scratchDir(prefix: string): string {
+  const root = path.join(inject("localAws").workRoot, "scratch");
+  mkdirSync(root, { recursive: true });
+  return mkdtempSync(path.join(root, `${prefix}-`));
 }
 
 export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {

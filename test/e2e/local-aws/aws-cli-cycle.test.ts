@@ -3,11 +3,10 @@
 // command, poll until SUCCEEDED, read the log stream, fetch the updated ZIP.
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { aws, REPO_ROOT, type RunResult } from "../../local-aws/run.js";
+import { aws, REPO_ROOT, scratchDir, type RunResult } from "../../local-aws/run.js";
 import { BUCKET, DEFINITION, LOG_GROUP, nextstrainCommand, QUEUE, zipDir } from "./helpers.js";
 
 function json(result: RunResult): Record<string, unknown> {
@@ -19,7 +18,7 @@ function json(result: RunResult): Record<string, unknown> {
 describe("AWS CLI against the local stack", () => {
   it("runs examples/zika-mini through upload, submit, describe, logs and download (C104)", async () => {
     const started = Date.now();
-    const work = mkdtempSync(path.join(tmpdir(), "local-aws-cli-"));
+    const work = scratchDir("cli");
     const zip = zipDir(path.join(REPO_ROOT, "examples", "zika-mini"));
     const url = `s3://${BUCKET}/${randomUUID()}.zip`;
 

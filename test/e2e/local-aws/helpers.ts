@@ -6,10 +6,9 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloud
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { localAws } from "../../local-aws/run.js";
+import { localAws, scratchDir } from "../../local-aws/run.js";
 
 export const BUCKET = "nextstrain-jobs";
 export const QUEUE = "nextstrain-job-queue";
@@ -36,7 +35,7 @@ export function clients(options: { accessKeyId?: string; maxAttempts?: number; e
 
 /** Writes files (path -> content) into a fresh directory; `executable` lists the ones to chmod 755. */
 export function buildDir(files: Record<string, string>, executable: string[] = []): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "local-aws-build-"));
+  const dir = scratchDir("build");
   for (const [name, content] of Object.entries(files)) {
     mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
     writeFileSync(path.join(dir, name), content);
@@ -47,7 +46,7 @@ export function buildDir(files: Record<string, string>, executable: string[] = [
 
 /** A ZIP of the directory made by Info-ZIP, as a user of the Nextstrain tools would make it. */
 export function zipDir(dir: string): string {
-  const zip = path.join(mkdtempSync(path.join(tmpdir(), "local-aws-zip-")), "build.zip");
+  const zip = path.join(scratchDir("zip"), "build.zip");
   execFileSync("zip", ["-q", "-r", zip, "."], { cwd: dir });
   return zip;
 }
@@ -67,7 +66,7 @@ export async function uploadBuild(s3: S3Client, files: Record<string, string>, e
 export async function readWorkdir(s3: S3Client, url: string): Promise<{ members: string[]; read(member: string): string }> {
   const key = url.replace(`s3://${BUCKET}/`, "");
   const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
-  const zip = path.join(mkdtempSync(path.join(tmpdir(), "local-aws-result-")), "result.zip");
+  const zip = path.join(scratchDir("result"), "result.zip");
   writeFileSync(zip, await object.Body!.transformToByteArray());
   return {
     members: execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).split("\n").filter(Boolean),

@@ -5,11 +5,10 @@ import { RegisterJobDefinitionCommand } from "@aws-sdk/client-batch";
 import { HeadObjectCommand, NotFound, PutObjectCommand } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe as group, expect, it } from "vitest";
-import { localAws } from "../../local-aws/run.js";
+import { localAws, scratchDir } from "../../local-aws/run.js";
 import { BUCKET, clients, finished, logMessages, nextstrainCommand, readWorkdir, submit, uploadBuild, waitFor } from "./helpers.js";
 
 const { batch, s3, logs } = clients();
@@ -23,7 +22,7 @@ async function runJob(command: string[], environment: Record<string, string> = {
 
 /** An env.d archive made with Info-ZIP from name -> file content; answers its s3:// URL. */
 async function uploadEnvd(variables: Record<string, string>): Promise<string> {
-  const envd = mkdtempSync(path.join(tmpdir(), "local-aws-envd-"));
+  const envd = scratchDir("envd");
   for (const [name, content] of Object.entries(variables)) writeFileSync(path.join(envd, name), content);
   const zip = `${envd}.zip`;
   execFileSync("zip", ["-q", "-r", zip, "."], { cwd: envd });
@@ -85,7 +84,7 @@ group("job side of nextstrain/base", () => {
   });
 
   it("replaces the image's /nextstrain/augur with a ../augur/ overlay from the archive (C104)", async () => {
-    const root = mkdtempSync(path.join(tmpdir(), "local-aws-overlay-"));
+    const root = scratchDir("overlay");
     // Info-ZIP will not store ../ paths; Python's zipfile does, as the Nextstrain CLI's archives have them.
     execFileSync("python3", ["-c", [
       "import sys, zipfile",
@@ -134,7 +133,7 @@ group("job side of nextstrain/base", () => {
   });
 
   it("serves a user's own image directory for an image name", async () => {
-    const image = mkdtempSync(path.join(tmpdir(), "local-aws-image-"));
+    const image = scratchDir("image");
     mkdirSync(path.join(image, "usr", "local", "bin"), { recursive: true });
     writeFileSync(path.join(image, "usr", "local", "bin", "my-entrypoint"), '#!/bin/sh\necho "my entrypoint got: $*"\n');
     chmodSync(path.join(image, "usr", "local", "bin", "my-entrypoint"), 0o755);

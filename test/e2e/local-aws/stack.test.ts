@@ -36,20 +36,23 @@ async function answers(url: string): Promise<boolean> {
 describe("the stack itself", () => {
   it("starts a second stack on its own ports and stops it without leftovers, jobs included", async () => {
     const stack = await startLocalAws({ delays: FAST_DELAYS });
-    expect(stack.endpoint).not.toBe(localAws().endpoint);
-    expect(stack.env.AWS_ENDPOINT_URL).toBe(stack.endpoint);
-    expect(await (await fetch(`${stack.endpoint}/_local-aws/health`)).json()).toEqual({ ok: true });
-    expect(existsSync(stack.workRoot)).toBe(true);
+    try {
+      expect(stack.endpoint).not.toBe(localAws().endpoint);
+      expect(stack.env.AWS_ENDPOINT_URL).toBe(stack.endpoint);
+      expect(await (await fetch(`${stack.endpoint}/_local-aws/health`)).json()).toEqual({ ok: true });
+      expect(existsSync(stack.workRoot)).toBe(true);
 
-    const { batch } = stackClients({ endpoint: stack.endpoint });
-    // A container killed the moment it starts must not leave a half-made sandbox behind.
-    await stack.control.failNextJob({ kind: "instance-terminated", afterMs: 0 });
-    const killed = await submit(batch, { command: ["true"] });
-    const running = await submit(batch, { command: ["sleep", "30"] });
-    await waitFor(batch, killed, finished);
-    await waitFor(batch, running, (j) => j.status === "RUNNING");
-    expect(processesMentioning(stack.workRoot).length).toBeGreaterThan(0);
-    await stack.stop();
+      const { batch } = stackClients({ endpoint: stack.endpoint });
+      // A container killed the moment it starts must not leave a half-made sandbox behind.
+      await stack.control.failNextJob({ kind: "instance-terminated", afterMs: 0 });
+      const killed = await submit(batch, { command: ["true"] });
+      const running = await submit(batch, { command: ["sleep", "30"] });
+      await waitFor(batch, killed, finished);
+      await waitFor(batch, running, (j) => j.status === "RUNNING");
+      expect(processesMentioning(stack.workRoot).length).toBeGreaterThan(0);
+    } finally {
+      await stack.stop();
+    }
     expect(processesMentioning(stack.workRoot)).toEqual([]);
     expect(await answers(`${stack.endpoint}/_local-aws/health`)).toBe(false);
     expect(await answers(`${stack.motoEndpoint}/moto-api/data.json`)).toBe(false);
@@ -65,15 +68,20 @@ describe("the stack itself", () => {
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     child.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-    const deadline = Date.now() + 30_000;
-    while (!output.includes("Press Ctrl-C to stop.") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(output).toContain(`export AWS_ENDPOINT_URL=http://127.0.0.1:${port}`);
-    expect(output).toContain("export AWS_ACCESS_KEY_ID=");
-    expect(output).toContain("export AWS_DEFAULT_REGION=us-east-1");
-    expect(output).not.toContain("NodeVersionSupportWarning");
-    expect(await answers(`http://127.0.0.1:${port}/_local-aws/health`)).toBe(true);
-    child.kill("SIGINT");
-    expect(await exited).toBe(0);
+    let code: number | null;
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!output.includes("Press Ctrl-C to stop.") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain(`export AWS_ENDPOINT_URL=http://127.0.0.1:${port}`);
+      expect(output).toContain("export AWS_ACCESS_KEY_ID=");
+      expect(output).toContain("export AWS_DEFAULT_REGION=us-east-1");
+      expect(output).not.toContain("NodeVersionSupportWarning");
+      expect(await answers(`http://127.0.0.1:${port}/_local-aws/health`)).toBe(true);
+    } finally {
+      child.kill("SIGINT");
+      code = await exited;
+    }
+    expect(code).toBe(0);
     expect(await answers(`http://127.0.0.1:${port}/_local-aws/health`)).toBe(false);
   });
 
