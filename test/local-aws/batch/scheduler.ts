@@ -195,7 +195,7 @@ export class Scheduler {
   /** TerminateJob: fails a job in any non-final state; a running container gets SIGTERM, then SIGKILL. */
   terminate(jobId: string, reason: string): void {
     const job = this.jobs.get(jobId);
-    // TerminateJob answers 200 for an unknown id (https://github.com/aws/aws-cli/issues/2551).
+    // AWS answers TerminateJob for an unknown id with 200 and an empty body, not an error.
     if (!job || TERMINAL_STATUSES.includes(job.status)) return;
     if (job.status === "RUNNING" || job.container) {
       job.stop ??= { kind: "user", reason };
