@@ -37,6 +37,11 @@ export class LocalAwsControl {
     await this.call("POST", `/jobs/${encodeURIComponent(jobId)}/failure`, failure);
   }
 
+  /** The next submitted job (or the next one with that name) is missing from DescribeJobs and ListJobs for `ms`, as can happen right after SubmitJob. */
+  async hideNextJob(request: { ms: number; jobName?: string }): Promise<void> {
+    await this.call("POST", "/hidden-jobs", request);
+  }
+
   /** Batch forgets this job: DescribeJobs no longer lists it. */
   async purgeJob(jobId: string): Promise<void> {
     await this.call("DELETE", `/jobs/${encodeURIComponent(jobId)}`);

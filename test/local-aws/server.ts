@@ -118,6 +118,11 @@ function control(parts: ServerParts, method: string, path: string, body: string,
       else parts.scheduler.armFailure({ ...request, jobName: input.jobName as string | undefined });
       return reply(204);
     }
+    if (path === "/hidden-jobs" && method === "POST") {
+      if (typeof input.ms !== "number" || input.ms < 0) return reply(400, { message: "ms must be a number of milliseconds" });
+      parts.scheduler.hideNextJob({ ms: input.ms, jobName: input.jobName as string | undefined });
+      return reply(204);
+    }
     if (job && !job[2] && method === "DELETE") {
       return reply(parts.scheduler.purge(decodeURIComponent(job[1] ?? "")) ? 204 : 404);
     }

@@ -114,6 +114,15 @@ group("simulated failures", () => {
     expect(await describe(batch, jobId)).toBeUndefined();
   });
 
+  it("leaves a just-submitted job out of DescribeJobs for a while, when asked", async () => {
+    const jobName = `late-${randomUUID()}`;
+    await control.hideNextJob({ jobName, ms: 700 });
+    const jobId = await submit(batch, { jobName, command: ["true"] });
+    expect(await describe(batch, jobId)).toBeUndefined();
+    const { job } = await waitFor(batch, jobId, (j) => j.status !== undefined);
+    expect(Date.now() - job.createdAt!).toBeGreaterThanOrEqual(700);
+  });
+
   it("changes delays on request", async () => {
     const before = await control.getDelays();
     try {

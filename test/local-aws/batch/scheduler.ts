@@ -83,6 +83,8 @@ interface Job {
   container?: RunningContainer;
   stop?: StopCause;
   failure?: FailureRequest;
+  /** DescribeJobs and ListJobs leave the job out before this time. */
+  visibleAt: number;
 }
 
 export interface SchedulerOptions {
@@ -104,6 +106,7 @@ const MAX_OVERRIDES = 8192;
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   private readonly armed: (FailureRequest & { jobName?: string })[] = [];
+  private readonly hidden: { jobName?: string; ms: number }[] = [];
   private readonly now: () => number;
   private closed = false;
 
@@ -167,9 +170,10 @@ export class Scheduler {
       tags: { ...definition.tags, ...((request.tags as Record<string, string> | undefined) ?? {}) },
       attempts: [],
       timers: [],
+      visibleAt: 0,
     };
-    const armedIndex = this.armed.findIndex((a) => a.jobName === undefined || a.jobName === jobName);
-    if (armedIndex >= 0) job.failure = this.armed.splice(armedIndex, 1)[0];
+    job.failure = takeFor(this.armed, jobName);
+    job.visibleAt = job.createdAt + (takeFor(this.hidden, jobName)?.ms ?? 0);
     this.jobs.set(jobId, job);
     this.after(job, this.delays.submittedMs, () => this.enter(job, "PENDING"));
     return job;
@@ -180,7 +184,7 @@ export class Scheduler {
   }
 
   describe(jobIds: string[]): JsonObject[] {
-    return jobIds.map((id) => this.jobs.get(id)).filter((j): j is Job => j !== undefined).map((j) => this.detail(j));
+    return jobIds.map((id) => this.jobs.get(id)).filter((j): j is Job => j !== undefined && this.visible(j)).map((j) => this.detail(j));
   }
 
   list(filter: { queue?: JobQueue; status?: string; namePattern?: string }): JsonObject[] {
@@ -188,7 +192,7 @@ export class Scheduler {
     const nameMatches = (name: string): boolean =>
       pattern === undefined || (pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
     return [...this.jobs.values()]
-      .filter((j) => (filter.queue === undefined || j.queue === filter.queue) && (filter.status === undefined || j.status === filter.status) && nameMatches(j.jobName))
+      .filter((j) => this.visible(j) && (filter.queue === undefined || j.queue === filter.queue) && (filter.status === undefined || j.status === filter.status) && nameMatches(j.jobName))
       .map((j) => this.summary(j));
   }
 
@@ -228,6 +232,11 @@ export class Scheduler {
     this.armed.push(request);
   }
 
+  /** Keeps the next submitted job (with that name, when given) out of DescribeJobs and ListJobs for `ms`, as just after SubmitJob on AWS. */
+  hideNextJob(request: { jobName?: string; ms: number }): void {
+    this.hidden.push(request);
+  }
+
   /** Makes one job fail this way: now if it is running, otherwise when it gets there. */
   injectFailure(jobId: string, request: FailureRequest): void {
     const job = this.jobs.get(jobId);
@@ -247,6 +256,10 @@ export class Scheduler {
     for (const job of this.jobs.values()) this.clearTimers(job);
     for (const job of running) job.container?.signal("SIGKILL");
     await Promise.all(running.map((j) => j.container?.exited));
+  }
+
+  private visible(job: Job): boolean {
+    return this.now() >= job.visibleAt;
   }
 
   private enter(job: Job, status: JobStatus): void {
@@ -484,4 +497,10 @@ export class Scheduler {
       jobDefinition: job.definition.jobDefinitionArn,
     };
   }
+}
+
+/** Takes the first request meant for this job name (or for any job) off the list. */
+function takeFor<T extends { jobName?: string }>(requests: T[], jobName: string): T | undefined {
+  const index = requests.findIndex((r) => r.jobName === undefined || r.jobName === jobName);
+  return index >= 0 ? requests.splice(index, 1)[0] : undefined;
 }
