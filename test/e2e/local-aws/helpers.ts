@@ -1,0 +1,127 @@
+// Shared pieces of the local AWS stack tests: SDK clients pointed at the
+// stack, a build directory zipped with Info-ZIP, the Nextstrain job command,
+// and waiting for a job to reach a state.
+import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type JobDetail, type SubmitJobCommandInput } from "@aws-sdk/client-batch";
+import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { localAws, scratchDir } from "../../local-aws/run.js";
+
+export const BUCKET = "nextstrain-jobs";
+export const QUEUE = "nextstrain-job-queue";
+export const DEFINITION = "nextstrain-job";
+export const LOG_GROUP = "/aws/batch/job";
+
+export interface Clients {
+  batch: BatchClient;
+  s3: S3Client;
+  logs: CloudWatchLogsClient;
+}
+
+/** SDK clients for the stack (or another one); `accessKeyId` lets a test scope fault rules to its own calls. */
+export function clients(options: { accessKeyId?: string; maxAttempts?: number; endpoint?: string } = {}): Clients {
+  const { env } = localAws();
+  const common = {
+    endpoint: options.endpoint ?? env.AWS_ENDPOINT_URL,
+    region: env.AWS_DEFAULT_REGION,
+    credentials: { accessKeyId: options.accessKeyId ?? env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
+    maxAttempts: options.maxAttempts,
+  };
+  return { batch: new BatchClient(common), s3: new S3Client({ ...common, forcePathStyle: true }), logs: new CloudWatchLogsClient(common) };
+}
+
+/** Writes files (path -> content) into a fresh directory; `executable` lists the ones to chmod 755. */
+export function buildDir(files: Record<string, string>, executable: string[] = []): string {
+  const dir = scratchDir("build");
+  for (const [name, content] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    writeFileSync(path.join(dir, name), content);
+  }
+  for (const name of executable) chmodSync(path.join(dir, name), 0o755);
+  return dir;
+}
+
+/** A ZIP of the directory made by Info-ZIP, as a user of the Nextstrain tools would make it. */
+export function zipDir(dir: string): string {
+  const zip = path.join(scratchDir("zip"), "build.zip");
+  execFileSync("zip", ["-q", "-r", zip, "."], { cwd: dir });
+  return zip;
+}
+
+/** Uploads a build directory as a workdir ZIP; answers its s3:// URL. */
+export async function uploadBuild(s3: S3Client, files: Record<string, string>, executable: string[] = []): Promise<string> {
+  const dir = buildDir(files, executable);
+  const zip = zipDir(dir);
+  const key = `${randomUUID()}.zip`;
+  await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(zip) }));
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(path.dirname(zip), { recursive: true, force: true });
+  return `s3://${BUCKET}/${key}`;
+}
+
+/** The members and contents of a ZIP in S3, read with Info-ZIP unzip. */
+export async function readWorkdir(s3: S3Client, url: string): Promise<{ members: string[]; read(member: string): string }> {
+  const key = url.replace(`s3://${BUCKET}/`, "");
+  const object = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key }));
+  const zip = path.join(scratchDir("result"), "result.zip");
+  writeFileSync(zip, await object.Body!.transformToByteArray());
+  return {
+    members: execFileSync("unzip", ["-Z1", zip], { encoding: "utf8" }).split("\n").filter(Boolean),
+    read: (member) => execFileSync("unzip", ["-p", zip, member], { encoding: "utf8" }),
+  };
+}
+
+/** The container command the Nextstrain tools submit (compat-spec §3.8). */
+export function nextstrainCommand(argv: string[], chdir = "/nextstrain/build"): string[] {
+  return ["/sbin/entrypoint-aws-batch", "env", "--chdir", chdir, "--", ...argv];
+}
+
+export async function submit(batch: BatchClient, input: Partial<SubmitJobCommandInput> & { command?: string[]; environment?: Record<string, string> }): Promise<string> {
+  const { command, environment, ...rest } = input;
+  const answer = await batch.send(
+    new SubmitJobCommand({
+      jobName: `test-${randomUUID()}`,
+      jobQueue: QUEUE,
+      jobDefinition: DEFINITION,
+      ...rest,
+      containerOverrides: {
+        command,
+        environment: Object.entries(environment ?? {}).map(([name, value]) => ({ name, value })),
+        ...rest.containerOverrides,
+      },
+    }),
+  );
+  return answer.jobId!;
+}
+
+export async function describe(batch: BatchClient, jobId: string): Promise<JobDetail | undefined> {
+  return (await batch.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs?.[0];
+}
+
+/** Polls DescribeJobs until `done` holds; records every status seen on the way. */
+export async function waitFor(
+  batch: BatchClient,
+  jobId: string,
+  done: (job: JobDetail) => boolean,
+  timeoutMs = 40_000,
+): Promise<{ job: JobDetail; seen: string[] }> {
+  const seen: string[] = [];
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const job = await describe(batch, jobId);
+    if (job?.status && seen.at(-1) !== job.status) seen.push(job.status);
+    if (job && done(job)) return { job, seen };
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job?.status} (${job?.statusReason}) after ${timeoutMs} ms; saw ${seen.join(" ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export const finished = (job: JobDetail): boolean => job.status === "SUCCEEDED" || job.status === "FAILED";
+
+export async function logMessages(logs: CloudWatchLogsClient, stream: string): Promise<{ message: string; timestamp: number }[]> {
+  const answer = await logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true }));
+  return (answer.events ?? []).map((e) => ({ message: e.message ?? "", timestamp: e.timestamp ?? 0 }));
+}

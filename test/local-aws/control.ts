@@ -1,0 +1,65 @@
+// The stack's control API (under /_local-aws/ on the stack endpoint) and the
+// client tests use to drive it: failure simulation, faults, purging jobs,
+// delays and image directories.
+import type { FaultRule } from "./faults.js";
+import type { Delays, FailureRequest } from "./batch/scheduler.js";
+
+export const CONTROL_PREFIX = "/_local-aws";
+
+export class LocalAwsControl {
+  constructor(private readonly endpoint: string) {}
+
+  /** Changes the lifecycle delays for jobs from now on; answers the delays in force. */
+  setDelays(delays: Partial<Delays>): Promise<Delays> {
+    return this.call("PUT", "/delays", delays) as Promise<Delays>;
+  }
+
+  getDelays(): Promise<Delays> {
+    return this.call("GET", "/delays") as Promise<Delays>;
+  }
+
+  /** Throttling or 5xx answers on a share of the calls to a service / operation. */
+  async addFault(rule: FaultRule): Promise<void> {
+    await this.call("POST", "/faults", rule);
+  }
+
+  async clearFaults(): Promise<void> {
+    await this.call("DELETE", "/faults");
+  }
+
+  /** The next submitted job (or the next one with that name) fails this way. */
+  async failNextJob(failure: FailureRequest & { jobName?: string }): Promise<void> {
+    await this.call("POST", "/failures", failure);
+  }
+
+  /** This job fails this way: at once if it is running, otherwise when it gets there. */
+  async failJob(jobId: string, failure: FailureRequest): Promise<void> {
+    await this.call("POST", `/jobs/${encodeURIComponent(jobId)}/failure`, failure);
+  }
+
+  /** The next submitted job (or the next one with that name) is missing from DescribeJobs and ListJobs for `ms`, as can happen right after SubmitJob. */
+  async hideNextJob(request: { ms: number; jobName?: string }): Promise<void> {
+    await this.call("POST", "/hidden-jobs", request);
+  }
+
+  /** Batch forgets this job: DescribeJobs no longer lists it. */
+  async purgeJob(jobId: string): Promise<void> {
+    await this.call("DELETE", `/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** Serve `image` (`repo` for every tag, or `repo:tag`) from this host directory. */
+  async setImage(image: string, dir: string): Promise<void> {
+    await this.call("PUT", "/images", { [image]: dir });
+  }
+
+  private async call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.endpoint}${CONTROL_PREFIX}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`local-aws control ${method} ${path}: HTTP ${response.status} ${text}`);
+    return text ? JSON.parse(text) : undefined;
+  }
+}

@@ -1,0 +1,106 @@
+// How the stack reads and answers traffic: request identification, fault rules, log batching.
+import { describe, expect, it } from "vitest";
+import { batches, LineSplitter, LogShipper, type LogEvent } from "../../local-aws/batch/log-shipper.js";
+import { faultResponse, Faults } from "../../local-aws/faults.js";
+import { identify, s3Operation } from "../../local-aws/requests.js";
+
+describe("s3Operation", () => {
+  it.each([
+    ["GET", "/", "ListBuckets"],
+    ["HEAD", "/bucket", "HeadBucket"],
+    ["GET", "/bucket?list-type=2", "ListObjectsV2"],
+    ["PUT", "/bucket/a/b.zip", "PutObject"],
+    ["POST", "/bucket/a.zip?uploads", "CreateMultipartUpload"],
+    ["PUT", "/bucket/a.zip?partNumber=1&uploadId=x", "UploadPart"],
+    ["POST", "/bucket/a.zip?uploadId=x", "CompleteMultipartUpload"],
+    ["DELETE", "/bucket/a.zip?uploadId=x", "AbortMultipartUpload"],
+    ["GET", "/bucket/a.zip?uploadId=x", "ListParts"],
+    ["GET", "/bucket/a.zip", "GetObject"],
+    ["HEAD", "/bucket/a.zip", "HeadObject"],
+    ["DELETE", "/bucket/a.zip", "DeleteObject"],
+  ])("%s %s is %s", (method, path, expected) => expect(s3Operation(method, new URL(path, "http://x"))).toBe(expected));
+});
+
+describe("identify", () => {
+  const auth = (service: string) => ({ authorization: `AWS4-HMAC-SHA256 Credential=KEY-1/20260101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0` });
+  it.each([
+    ["batch", "POST", "/v1/describejobs", {}, { service: "batch", operation: "describejobs", accessKeyId: "KEY-1" }],
+    ["logs", "POST", "/", { "x-amz-target": "Logs_20140328.GetLogEvents" }, { service: "logs", operation: "GetLogEvents", accessKeyId: "KEY-1" }],
+    ["s3", "GET", "/b/k", {}, { service: "s3", operation: "GetObject", accessKeyId: "KEY-1" }],
+  ])("%s", (service, method, path, headers, expected) => expect(identify(method, { ...auth(service), ...headers }, new URL(path, "http://x"))).toEqual(expected));
+
+  it("reads presigned URLs too, and leaves unsigned requests without a service", () => {
+    expect(identify("GET", {}, new URL("http://x/b/k?X-Amz-Credential=K%2F20260101%2Fus-east-1%2Fs3%2Faws4_request")).service).toBe("s3");
+    expect(identify("GET", {}, new URL("http://x/b/k")).service).toBeUndefined();
+  });
+});
+
+describe("Faults", () => {
+  const call = { service: "batch", operation: "describejobs", accessKeyId: "a" };
+  it("fails an evenly spread share of matching calls", () => {
+    const faults = new Faults();
+    faults.add({ kind: "throttle", service: "batch", operation: "DescribeJobs", fraction: 1 / 3 });
+    expect(Array.from({ length: 6 }, () => (faults.check(call) ? "x" : "."))).toEqual([".", ".", "x", ".", ".", "x"]);
+    expect(faults.check({ ...call, operation: "submitjob" })).toBeUndefined();
+  });
+  it("stops after count failures and keeps to its access key", () => {
+    const faults = new Faults();
+    faults.add({ kind: "server-error", count: 2, accessKeyId: "a" });
+    expect(faults.check({ ...call, accessKeyId: "b" })).toBeUndefined();
+    expect([faults.check(call), faults.check(call), faults.check(call)].map((f) => f?.status)).toEqual([500, 500, undefined]);
+  });
+  it.each([
+    ["batch", "throttle", 429, "TooManyRequestsException"],
+    ["batch", "server-error", 500, "ServerException"],
+    ["logs", "throttle", 400, "ThrottlingException"],
+    ["s3", "throttle", 503, "SlowDown"],
+    ["s3", "server-error", 500, "InternalError"],
+  ] as const)("%s %s answers %i %s", (service, kind, status, code) => {
+    const response = faultResponse(kind, service);
+    expect(response.status).toBe(status);
+    expect(response.body).toContain(code);
+  });
+});
+
+describe("log shipping", () => {
+  it("splits chunks into lines and keeps the unfinished tail", () => {
+    const splitter = new LineSplitter();
+    expect(splitter.push("a\nb")).toEqual(["a"]);
+    expect(splitter.push("c\r\nd\n")).toEqual(["bc", "d"]);
+    expect(splitter.push("tail")).toEqual([]);
+    expect(splitter.end()).toEqual(["tail"]);
+  });
+  it("cuts batches at 10,000 events and at 1 MiB", () => {
+    const many = Array.from({ length: 10_001 }, (_, i) => ({ timestamp: i, message: "x" }));
+    expect(batches(many).map((b) => b.length)).toEqual([10_000, 1]);
+    const big = Array.from({ length: 3 }, (_, i) => ({ timestamp: i, message: "y".repeat(400_000) }));
+    expect(batches(big).map((b) => b.length)).toEqual([2, 1]);
+  });
+  it("holds lines back for the lag, drops blank ones, and sends everything on close", async () => {
+    const sent: LogEvent[][] = [];
+    let now = 1000;
+    const shipper = new LogShipper({ createStream: async () => {}, put: async (_g, _s, events) => void sent.push(events) }, "g", "s", { flushMs: 60_000, lagMs: 500, now: () => now });
+    shipper.line("first");
+    shipper.line("");
+    now = 1400;
+    shipper.line("second");
+    now = 1600;
+    await shipper.flush(false);
+    expect(sent).toEqual([[{ timestamp: 1000, message: "first" }]]);
+    await shipper.close();
+    expect(sent.at(-1)).toEqual([{ timestamp: 1400, message: "second" }]);
+  });
+  it("retries a batch the sink refused", async () => {
+    const sent: string[] = [];
+    let fail = true;
+    const shipper = new LogShipper({ createStream: async () => {}, put: async (_g, _s, events) => {
+      if (fail) throw new Error("throttled");
+      sent.push(...events.map((e) => e.message));
+    } }, "g", "s", { flushMs: 60_000, lagMs: 0 });
+    shipper.line("kept");
+    await shipper.flush(true);
+    fail = false;
+    await shipper.close();
+    expect(sent).toEqual(["kept"]);
+  });
+});
