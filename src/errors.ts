@@ -49,3 +49,14 @@ export class InternalError extends Error {
 export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InternalError(message);
 }
+
+/** The user interrupted work that was undone cleanly; exits with the signal's status (130 SIGINT, 143 SIGTERM). */
+export class Interrupted extends ExpectedError {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "Interrupted";
+  }
+}

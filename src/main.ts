@@ -15,7 +15,7 @@ import { buildCommand } from "./commands/build.js";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE } from "./cli.js";
 import { PROGRAM } from "./program.js";
-import { ExpectedError, UsageError, UserError } from "./errors.js";
+import { ExpectedError, Interrupted, UsageError, UserError } from "./errors.js";
 import { createReporter, type Reporter } from "./ui/reporter.js";
 
 const PACKAGE = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -32,7 +32,7 @@ export async function main(io: Io): Promise<number> {
         return 0;
       case "build":
       case "attach":
-        return await buildCommand(invocation.request, { io, reporter }, invocation.kind);
+        return await buildCommand(invocation.request, { io, reporter, signals: process }, invocation.kind);
     }
   } catch (error) {
     return renderError(error, reporter, io.env);
@@ -50,6 +50,10 @@ export function renderError(error: unknown, reporter: Reporter, env: NodeJS.Proc
   }
   if (error instanceof UserError) {
     reporter.error(`Error: ${error.message}` + (error.hint ? `\n\n${error.hint}` : ""));
+    return error.exitCode;
+  }
+  if (error instanceof Interrupted) {
+    reporter.error(error.message);
     return error.exitCode;
   }
   if (error instanceof ExpectedError) {

@@ -52,8 +52,10 @@ import {
 export interface ZipMember {
   /** Member name, `/`-separated; directories end with `/`. */
   name: string;
-  /** Absolute path it comes from; read for files. */
+  /** Absolute path it comes from; read for files without `data`. */
   path: string;
+  /** The contents, when held in memory rather than read from `path` (the env.d archive's secrets never touch the disk). */
+  data?: Uint8Array;
   isDirectory: boolean;
   /** Size when walked; decides whether the member needs ZIP64 headers. */
   size: number;
@@ -102,7 +104,7 @@ async function* zipChunks(members: AsyncIterable<ZipMember>, options: ZipWriterO
     const sums = { crc: 0, size: 0, compressedSize: 0 };
     if (!member.isDirectory) {
       try {
-        for await (const chunk of memberData(member.path, header.method, options, sums)) {
+        for await (const chunk of memberData(member, header.method, options, sums)) {
           sums.compressedSize += chunk.length;
           yield chunk;
         }
@@ -157,7 +159,7 @@ function describeMember(member: ZipMember, compression: ZipWriterOptions["compre
 
 /** The file's bytes as stored, summing CRC-32 and size of what was read into `sums`. */
 function memberData(
-  path: string,
+  member: ZipMember,
   method: number,
   options: ZipWriterOptions,
   sums: { crc: number; size: number },
@@ -170,7 +172,7 @@ function memberData(
       done(null, chunk);
     },
   });
-  const input = createReadStream(path, { highWaterMark: READ_CHUNK });
+  const input = member.data ? Readable.from([Buffer.from(member.data)]) : createReadStream(member.path, { highWaterMark: READ_CHUNK });
   // pipeline() destroys the last stream with the first error, so iterating it throws.
   const ignore = () => {};
   return method === METHOD_DEFLATED

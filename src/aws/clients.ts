@@ -25,6 +25,10 @@ export interface AwsClients {
 }
 
 export function createAwsClients(options: AwsOptions): AwsClients {
+  // The SDK warns on every run under Node 20 that its releases from 2027 on
+  // need Node 22. That is for whoever upgrades this package's dependencies,
+  // not for someone running a build; the README says which Node to prefer.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
   const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
     let made: Promise<T> | undefined;
     return () => (made ??= make());

@@ -12,6 +12,9 @@ import { resolvePaths } from "../config/paths.js";
 import { resolveSettings, type Settings } from "../config/resolve.js";
 import { UsageError, UserError } from "../errors.js";
 import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/build-root.js";
+import { createAwsClients } from "../aws/clients.js";
+import { planBuild } from "../runner/plan.js";
+import { runOnBatch } from "../runner/run.js";
 import { describeSettings } from "../ui/settings-table.js";
 import type { CommandContext } from "./context.js";
 
@@ -31,6 +34,9 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   checkRuntime(request, settings, paths.configFile);
   const location = await checkDirectory(request, io.cwd, command);
 
+  const planned = request.attach === undefined ? planBuild(request, settings, io.env) : undefined;
+  for (const warning of planned?.warnings ?? []) reporter.warn(warning);
+
   if (request.dryRun) {
     reporter.stage("Settings", "(and where each comes from):");
     for (const line of describeSettings(settings)) reporter.line(line);
@@ -39,12 +45,31 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
       reporter.stage("Uploaded directory (build root):", location.buildRoot);
       reporter.stage("Working directory in the job:", containerWorkingDir(location));
     }
+    if (planned) reporter.stage("Command in the job:", planned.plan.argv.join(" "));
     reporter.line("Dry run: nothing was uploaded or submitted.");
     return 0;
   }
-  throw new UserError(
-    `${PROGRAM} cannot run builds on AWS Batch yet in this version.`,
-    "Use --dry-run to check the settings a build would use.",
+  return runOnBatch(
+    {
+      settings,
+      location,
+      plan: planned?.plan,
+      attach: request.attach,
+      detach: request.detach,
+      detachOnInterrupt: request.detachOnInterrupt,
+      cancel: request.cancel,
+      logs: request.logs,
+      download: request.download,
+    },
+    {
+      aws: createAwsClients({
+        region: settings.region.value,
+        endpoints: { s3: settings.endpoints.s3.value, batch: settings.endpoints.batch.value, logs: settings.endpoints.logs.value },
+      }),
+      reporter,
+      stdinIsTTY: io.stdinIsTTY,
+      signals: context.signals,
+    },
   );
 }
 

@@ -1,5 +1,6 @@
 /** What every command gets from the process boundary: its I/O, environment and a Reporter. */
 import type { Writable } from "node:stream";
+import type { SignalSource } from "../runner/control.js";
 import type { Reporter } from "../ui/reporter.js";
 
 export interface Io {
@@ -16,4 +17,6 @@ export interface Io {
 export interface CommandContext {
   io: Io;
   reporter: Reporter;
+  /** Where signals come from: the process, or an emitter in tests. */
+  signals: SignalSource;
 }

@@ -34,6 +34,8 @@ export interface FollowOptions {
   shownStatus?: Status;
   /** Aborted to stop following (detach). */
   signal?: AbortSignal;
+  /** Told of each state read, so job control knows whether the job has ended. */
+  onUpdate?: (job: JobState) => void;
 }
 
 /** How long to wait before the next DescribeJobs. */
@@ -70,6 +72,7 @@ export async function followJob(jobId: string, deps: FollowDeps, options: Follow
         const detail = await describeJob(deps.batch, jobId);
         if (!detail) throw new UserError(`AWS Batch no longer knows job ${jobId}.`, "Batch forgets jobs a few days after they end.");
         job = new JobState(detail);
+        options.onUpdate?.(job);
         if (troubled > 0) reporter.line("AWS Batch answers again.");
         troubled = 0;
       } catch (error) {

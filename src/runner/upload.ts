@@ -16,6 +16,7 @@ import { workdirMembers } from "../archive/workdir-archive.js";
 import { writeZip, type ZipMember } from "../archive/zip-writer.js";
 import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
 import type { Reporter } from "../ui/reporter.js";
+import { envdMembers, type JobEnv } from "./environment.js";
 import { retryNotice } from "./notices.js";
 
 export interface UploadRequest {
@@ -62,6 +63,19 @@ export async function uploadWorkdir(request: UploadRequest): Promise<UploadResul
     archive.destroy();
     progress.done();
   }
+}
+
+/** The env.d archive (C58, C59): one 0600 member per variable, written from memory. */
+export async function uploadEnvd(s3: S3Client, target: S3Location, env: JobEnv, reporter: Reporter): Promise<void> {
+  const now = new Date();
+  const members = envdMembers(env).map(
+    ({ name, data }): ZipMember => ({ name, path: name, data, isDirectory: false, size: data.length, mode: 0o600, mtime: now }),
+  );
+  await uploadStream(s3, target, writeZip(toAsync(members)), { onRetry: retryNotice(reporter, "S3") });
+}
+
+async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {
+  yield* items;
 }
 
 async function totalSize(root: string, exclude: ExcludePredicate): Promise<number> {

@@ -1,7 +1,7 @@
 // Spawning programs against the local AWS stack from tests: the AWS CLI, the
 // built nextstrain-ts binary, or anything else, with the stack's environment
 // and a time limit, collecting output and status.
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,32 +41,69 @@ export function scratchDir(prefix: string): string {
   return mkdtempSync(path.join(root, `${prefix}-`));
 }
 
-export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+/** A program started against the stack: its output so far, a way to wait for a line, and its end. */
+export interface Running {
+  child: ChildProcess;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the first match of `pattern` on stdout (or stderr); rejects if the program ends first. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+  done: Promise<RunResult>;
+}
+
+export function start(command: string, args: string[], options: RunOptions = {}): Running {
   const stack = inject("localAws");
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries({ ...process.env, ...stack.env, ...options.env })) {
     if (value !== undefined) env[name] = value;
   }
   const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-    child.stderr?.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  const child = spawn(command, args, { cwd: options.cwd, env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  const watchers = new Set<() => void>();
+  const changed = () => watchers.forEach((watcher) => watcher());
+  child.stdout?.setEncoding("utf8").on("data", (chunk: string) => ((stdout += chunk), changed()));
+  child.stderr?.setEncoding("utf8").on("data", (chunk: string) => ((stderr += chunk), changed()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  const done = new Promise<RunResult>((resolve, reject) => {
     child.once("error", (error) => {
       clearTimeout(timer);
       reject(error);
     });
     child.once("close", (status, signal) => {
       clearTimeout(timer);
+      changed();
       resolve({ status, signal, stdout, stderr, durationMs: Date.now() - started });
     });
-    // A program may exit before reading its input: that is its business, not an error here.
-    child.stdin?.on("error", () => {});
-    child.stdin?.end(options.input);
   });
+  // A program may exit before reading its input: that is its business, not an error here.
+  child.stdin?.on("error", () => {});
+  child.stdin?.end(options.input);
+
+  const waitFor = (pattern: RegExp, timeoutMs = 30_000) =>
+    new Promise<RegExpMatchArray>((resolve, reject) => {
+      const deadline = setTimeout(() => finish(new Error(`timed out waiting for ${pattern}; stdout so far:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
+      const check = () => {
+        const match = pattern.exec(stdout) ?? pattern.exec(stderr);
+        if (match) finish(undefined, match);
+        else if (child.exitCode !== null || child.signalCode !== null) finish(new Error(`exited before ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`));
+      };
+      const finish = (error?: Error, match?: RegExpMatchArray) => {
+        clearTimeout(deadline);
+        watchers.delete(check);
+        if (match) resolve(match);
+        else reject(error);
+      };
+      watchers.add(check);
+      check();
+    });
+
+  return { child, stdout: () => stdout, stderr: () => stderr, waitFor, done };
+}
+
+export function run(command: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return start(command, args, options).done;
 }
 
 /** The AWS CLI pointed at the stack (v1 ignores AWS_ENDPOINT_URL, so it is passed explicitly). */
@@ -77,4 +114,9 @@ export function aws(args: string[], options: RunOptions = {}): Promise<RunResult
 /** The built nextstrain-ts binary (`npm run build` first) against the stack. */
 export function nextstrainTs(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return run(process.execPath, [BINARY, ...args], options);
+}
+
+/** The built binary, started: for tests that act while it runs. */
+export function startNextstrainTs(args: string[], options: RunOptions = {}): Running {
+  return start(process.execPath, [BINARY, ...args], options);
 }

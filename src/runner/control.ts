@@ -1,0 +1,112 @@
+/**
+ * Job control while a job is watched (compat-spec §4; C91, C94-C101):
+ * Control-C once warns, twice within 10 seconds cancels (TerminateJob with
+ * reason "stopped by user") and keeps watching until the job stops, a press
+ * after that exits 130; without a terminal one SIGINT cancels. Control-Z
+ * (SIGTSTP) and SIGHUP detach; with --detach-on-interrupt, so does SIGINT.
+ * SIGTERM is left alone: the process ends and the job keeps running.
+ *
+ * The handlers never exit the process: they settle an outcome and abort the
+ * watch, and the runner returns the exit status (0 for detach, 130 for exit).
+ */
+import { STOP_REASON } from "../aws/job-state.js";
+import type { Reporter } from "../ui/reporter.js";
+import { CANCEL_CONFIRMATION_SECONDS } from "./messages.js";
+
+export type Outcome = { kind: "detach" } | { kind: "exit"; status: number };
+
+/** Thrown into the watch when the user detaches or leaves. */
+export class Stopped extends Error {
+  constructor(readonly outcome: Outcome) {
+    super(outcome.kind === "detach" ? "detached" : `exit ${outcome.status}`);
+    this.name = "Stopped";
+  }
+}
+
+export interface ControlDeps {
+  reporter: Reporter;
+  stdinIsTTY: boolean;
+  terminate: (reason: string) => Promise<void>;
+  /** Whether the job has already ended. */
+  isComplete: () => boolean;
+  nowSeconds?: () => number;
+}
+
+export class JobControl {
+  private firstPress = 0;
+  private stop = false;
+  private readonly controller = new AbortController();
+
+  constructor(private readonly deps: ControlDeps) {}
+
+  /** Aborted (with a Stopped reason) when the user detaches or leaves. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get stopSent(): boolean {
+    return this.stop;
+  }
+
+  detach(): void {
+    this.finish({ kind: "detach" });
+  }
+
+  /**
+   * A SIGINT, or --cancel. A signal on a terminal needs a second press within
+   * 10 seconds (whole seconds, as the Nextstrain CLI counts); --cancel and
+   * signals without a terminal cancel at once. On a job that has ended or is
+   * stopping, a signal exits 130 and --cancel does nothing (C102).
+   */
+  async interrupt(source: "signal" | "cancel"): Promise<void> {
+    const { reporter, stdinIsTTY } = this.deps;
+    const confirm = source === "signal" && stdinIsTTY;
+    reporter.line();
+    if (this.deps.isComplete() || this.stop) {
+      if (source === "signal") this.finish({ kind: "exit", status: 130 });
+      return;
+    }
+    const now = (this.deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)))();
+    if (confirm && now - this.firstPress > CANCEL_CONFIRMATION_SECONDS) {
+      this.firstPress = now;
+      reporter.stage(`Press Control-C again within ${CANCEL_CONFIRMATION_SECONDS} seconds to cancel this job.`);
+      return;
+    }
+    reporter.stage("Canceling job…");
+    await this.deps.terminate(STOP_REASON);
+    this.stop = true;
+    reporter.stage("Waiting for job to stop…");
+    const again = confirm ? " one more time" : "";
+    reporter.line(stdinIsTTY ? `(Press Control-C${again} if you don't want to wait.)` : `(Send SIGINT${again} if you don't want to wait.)`);
+  }
+
+  private finish(outcome: Outcome): void {
+    if (!this.controller.signal.aborted) this.controller.abort(new Stopped(outcome));
+  }
+}
+
+/** The part of `process` that signal handling needs; tests pass an EventEmitter. */
+export interface SignalSource {
+  on(signal: NodeJS.Signals, listener: () => void): unknown;
+  off(signal: NodeJS.Signals, listener: () => void): unknown;
+}
+
+/** SIGHUP and SIGTSTP exist on POSIX systems only. */
+export const DETACH_SIGNALS = { SIGHUP: process.platform !== "win32", SIGTSTP: process.platform !== "win32" };
+
+/** Installs the handlers of §4.1; returns the function that removes them. */
+export function installSignalHandlers(
+  control: JobControl,
+  source: SignalSource,
+  options: { detachOnInterrupt: boolean; onError: (error: unknown) => void },
+): () => void {
+  const detach = () => control.detach();
+  const interrupt = options.detachOnInterrupt ? detach : () => void control.interrupt("signal").catch(options.onError);
+  const handlers: [NodeJS.Signals, () => void][] = [["SIGINT", interrupt]];
+  if (DETACH_SIGNALS.SIGTSTP) handlers.push(["SIGTSTP", detach]);
+  if (DETACH_SIGNALS.SIGHUP) handlers.push(["SIGHUP", detach]);
+  for (const [signal, handler] of handlers) source.on(signal, handler);
+  return () => {
+    for (const [signal, handler] of handlers) source.off(signal, handler);
+  };
+}

@@ -1,0 +1,203 @@
+/**
+ * A build on AWS Batch, stage by stage, as the Nextstrain CLI runs it
+ * (compat-spec §3): upload the build directory, submit the job (or attach to
+ * one), watch it with its logs, download what it changed, and return its exit
+ * status. This module only orders the stages; each lives in its own module
+ * and every AWS call is behind src/aws/.
+ */
+import { randomUUID } from "node:crypto";
+import type { BuildRoot } from "../archive/build-root.js";
+import { containerWorkingDir } from "../archive/build-root.js";
+import { describeJob, submitJob, terminateJob } from "../aws/batch.js";
+import type { AwsClients } from "../aws/clients.js";
+import { describeAwsError } from "../aws/errors.js";
+import { JobState } from "../aws/job-state.js";
+import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
+import type { DownloadSpec } from "../cli/request.js";
+import type { Settings } from "../config/resolve.js";
+import { Interrupted, UserError } from "../errors.js";
+import type { Reporter } from "../ui/reporter.js";
+import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type SignalSource } from "./control.js";
+import { downloadResults } from "./download.js";
+import { containerEnvironment } from "./environment.js";
+import { followJob } from "./follow.js";
+import { controlHints, detachBlock, printLines } from "./messages.js";
+import type { BuildPlan } from "./plan.js";
+import { definitionFor, submitJobInput } from "./submit.js";
+import { uploadEnvd, uploadWorkdir } from "./upload.js";
+
+export interface RunRequest {
+  settings: Settings;
+  /** Where results go; undefined when attaching without a directory. */
+  location?: BuildRoot;
+  /** For a fresh submission. */
+  plan?: BuildPlan;
+  attach?: string;
+  detach: boolean;
+  detachOnInterrupt: boolean;
+  cancel: boolean;
+  logs: boolean;
+  download: DownloadSpec;
+}
+
+export interface RunDeps {
+  aws: AwsClients;
+  reporter: Reporter;
+  stdinIsTTY: boolean;
+  signals: SignalSource;
+  now?: () => number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+}
+
+interface Job {
+  id: string;
+  workdir: S3Location;
+  state?: JobState;
+}
+
+export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<number> {
+  const buildRoot = request.location?.buildRoot;
+  let job: Job;
+  if (request.attach !== undefined) {
+    job = await attach(request.attach, deps);
+  } else {
+    job = await submit(request, deps);
+    if (request.detach) {
+      printLines(deps.reporter, detachBlock(job.id, buildRoot));
+      return 0;
+    }
+  }
+  return watch(job, request, deps);
+}
+
+async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
+  const { reporter, aws } = deps;
+  const { settings, plan, location } = request;
+  if (!plan || !location) throw new UserError("A build directory is needed to submit a job.");
+  const runId = randomUUID();
+  reporter.stage("Nextstrain Run ID:", runId);
+
+  reporter.stage(`Uploading ${location.buildRoot} to S3`);
+  const s3 = await aws.s3();
+  const { bucket, prefix } = settings.bucket.value;
+  await checkBucket(s3, bucket);
+  const workdir = { bucket, key: `${prefix}${runId}.zip` };
+  await interruptible(deps.signals, (signal) =>
+    uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, target: workdir, reporter, signal }),
+  );
+  reporter.line(`uploaded: ${s3Url(workdir)}`);
+
+  let envdUrl: string | undefined;
+  if (plan.envd) {
+    const envd = { bucket, key: `${prefix}${runId}-env.d.zip` };
+    await uploadEnvd(s3, envd, plan.env, reporter);
+    envdUrl = s3Url(envd);
+    reporter.line(`uploaded: ${envdUrl}`);
+  }
+
+  reporter.stage("Submitting job");
+  const batch = await aws.batch();
+  let jobId: string;
+  try {
+    const definition = await definitionFor(batch, settings.job.value, settings.image.value);
+    const input = submitJobInput({
+      runId,
+      queue: settings.queue.value,
+      definition,
+      environment: containerEnvironment(s3Url(workdir), plan.env, envdUrl),
+      vcpus: settings.vcpus.value,
+      memoryMiB: settings.memoryMiB.value,
+      remoteWorkdir: containerWorkingDir(location),
+      argv: plan.argv,
+    });
+    jobId = await submitJob(batch, input, aws.region);
+  } catch (error) {
+    // C67: the archives stay in S3; nothing was submitted.
+    const uploaded = `The build directory was uploaded to ${s3Url(workdir)}, but no job was submitted.`;
+    if (error instanceof UserError) throw new UserError(`${error.message}\n\nJob submission failed!`, [error.hint, uploaded].filter(Boolean).join("\n"));
+    throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`, uploaded);
+  }
+  reporter.stage("AWS Batch Job ID:", jobId);
+  return { id: jobId, workdir };
+}
+
+async function attach(jobId: string, deps: RunDeps): Promise<Job> {
+  const { reporter, aws } = deps;
+  reporter.stage("Attaching to Nextstrain AWS Batch Job ID:", jobId);
+  const detail = await describeJob(await aws.batch(), jobId);
+  if (!detail) {
+    throw new UserError(
+      `Invalid or unknown job id ${jobId} (in region ${aws.region}).`,
+      "Check the id (the \"AWS Batch Job ID\" line printed at submission) and the region. AWS Batch forgets jobs a few days after they end.",
+    );
+  }
+  const state = new JobState(detail);
+  const workdir = state.workdirUrl ? parseS3ObjectUrl(state.workdirUrl) : undefined;
+  if (!workdir) {
+    throw new UserError(
+      `Job ${jobId} has no usable NEXTSTRAIN_AWS_BATCH_WORKDIR_URL in its environment${state.workdirUrl ? ` (${state.workdirUrl})` : ""}.`,
+      "Only jobs submitted by nextstrain-ts or `nextstrain build --aws-batch` can be attached to.",
+    );
+  }
+  await checkBucket(await aws.s3(), workdir.bucket);
+  reporter.stage(`Job is ${state.status}`);
+  return { id: jobId, workdir, state };
+}
+
+async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
+  const { reporter, aws } = deps;
+  const batch = await aws.batch();
+  let state = job.state;
+  const control = new JobControl({
+    reporter,
+    stdinIsTTY: deps.stdinIsTTY,
+    terminate: (reason) => terminateJob(batch, job.id, reason),
+    isComplete: () => state?.isComplete ?? false,
+  });
+  if (request.cancel) await control.interrupt("cancel");
+
+  let uninstall = () => {};
+  if (!(state?.isComplete ?? false) && !control.stopSent) {
+    uninstall = installSignalHandlers(control, deps.signals, { detachOnInterrupt: request.detachOnInterrupt, onError: (error) => reporter.error(String(error)) });
+    reporter.stage("Watching job status");
+    for (const line of controlHints({ stdinIsTTY: deps.stdinIsTTY, detachOnInterrupt: request.detachOnInterrupt, signals: DETACH_SIGNALS })) reporter.line(line);
+  }
+  try {
+    state = await followJob(job.id, { batch, logs: aws.logs, reporter, now: deps.now, sleep: deps.sleep }, { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate: (latest) => (state = latest) });
+    const { location } = request;
+    if (request.download !== false && location && !control.stopSent && !state.stoppedByUser) {
+      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, signal: control.signal });
+    }
+    return state.exitStatus;
+  } catch (error) {
+    const stopped = control.signal.aborted ? control.signal.reason : undefined;
+    if (!(stopped instanceof Stopped)) throw error;
+    if (stopped.outcome.kind === "exit") return stopped.outcome.status;
+    printLines(reporter, detachBlock(job.id, request.location?.buildRoot));
+    return 0;
+  } finally {
+    uninstall();
+  }
+}
+
+/**
+ * Runs the upload with SIGINT and SIGTERM aborting it, so an interrupted
+ * upload leaves no multipart upload behind (R1); then exits 130 or 143.
+ */
+async function interruptible<T>(signals: SignalSource, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const stop = (status: number) => () => controller.abort(new Interrupted(status, "Interrupted: the upload was stopped and nothing was left in S3."));
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ["SIGINT", stop(130)],
+    ["SIGTERM", stop(143)],
+  ];
+  for (const [name, handler] of handlers) signals.on(name, handler);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    for (const [name, handler] of handlers) signals.off(name, handler);
+  }
+}
