@@ -71,7 +71,6 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
       continue;
     }
 
-    options.onExtract?.(target, entry);
     const problem = await prepareParents(options.buildRoot, parts);
     const existing = problem === undefined ? await lstat(target).catch(ignoreMissing) : undefined;
     const conflict = problem ?? describeConflict(entry, existing);
@@ -79,6 +78,8 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
       refused.push(`${target} (${conflict})`);
       continue;
     }
+
+    options.onExtract?.(target, entry);
 
     const seconds = dosDateTimeToUtcSeconds(entry.modified);
     if (entry.type === "directory") {
@@ -97,7 +98,7 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
     if (refused.length > 10) shown.push(`    ... and ${refused.length - 10} more`);
     throw new UserError(
       `These results of the job were not downloaded, because writing them could change files outside the build directory or replace something that is not a regular file:\n${shown.join("\n")}`,
-      "Move the symlinks or conflicting paths aside, then attach to the job again to download the rest.",
+      "Move those symlinks or conflicting paths aside, then attach to the job again to download them.",
     );
   }
   return result;
