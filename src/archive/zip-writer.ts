@@ -77,7 +77,7 @@ export interface ZipWriterOptions {
 }
 
 /** Members whose walked size reaches this get ZIP64 sizes; the margin absorbs files that grow while read. */
-export const ZIP64_MEMBER_THRESHOLD = 0xf000_0000;
+const ZIP64_MEMBER_THRESHOLD = 0xf000_0000;
 const READ_CHUNK = 1 << 20;
 const COALESCE = 64 << 10;
 const deflateRawAsync = promisify(deflateRaw);
