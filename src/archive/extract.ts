@@ -17,8 +17,8 @@
  * root, and symlink members are skipped. Paths that cannot be written safely
  * are listed in one error at the end, after everything else is extracted.
  */
-import { createWriteStream } from "node:fs";
-import { chmod, lstat, mkdir, open, rename, rm, stat, utimes } from "node:fs/promises";
+import { createWriteStream, readFileSync, statSync } from "node:fs";
+import { chmod, lstat, mkdir, open, rename, rm, utimes } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
@@ -45,6 +45,9 @@ export interface ExtractOptions {
   createTemporary?: (path: string, mode: number) => Writable;
 }
 
+/** Local files up to this size are read whole for their CRC-32; larger ones in chunks of it. */
+const WHOLE_FILE = 1 << 20;
+
 export interface ExtractResult {
   /** Members written (files and directories). */
   extracted: number;
@@ -68,7 +71,6 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
       continue;
     }
 
-    options.onExtract?.(target, entry);
     const problem = await prepareParents(options.buildRoot, parts);
     const existing = problem === undefined ? await lstat(target).catch(ignoreMissing) : undefined;
     const conflict = problem ?? describeConflict(entry, existing);
@@ -76,6 +78,8 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
       refused.push(`${target} (${conflict})`);
       continue;
     }
+
+    options.onExtract?.(target, entry);
 
     const seconds = dosDateTimeToUtcSeconds(entry.modified);
     if (entry.type === "directory") {
@@ -94,7 +98,7 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
     if (refused.length > 10) shown.push(`    ... and ${refused.length - 10} more`);
     throw new UserError(
       `These results of the job were not downloaded, because writing them could change files outside the build directory or replace something that is not a regular file:\n${shown.join("\n")}`,
-      "Move the symlinks or conflicting paths aside, then attach to the job again to download the rest.",
+      "Move those symlinks or conflicting paths aside, then attach to the job again to download them.",
     );
   }
   return result;
@@ -113,17 +117,27 @@ export function safeParts(name: string): string[] | undefined {
  * through, as by the CLI; only writing refuses them.
  */
 export async function localCrc(path: string): Promise<number | undefined> {
-  const stats = await stat(path).catch(ignoreMissing);
+  // Synchronous for small files, as in the walk: thread-pool round trips made
+  // checking 100,000 unchanged files take 20 times longer.
+  let stats;
+  try {
+    stats = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    stats = ignoreMissing(error);
+  }
   if (stats === undefined) return undefined;
   if (stats.isDirectory()) return 0;
   if (!stats.isFile()) return undefined;
+  if (stats.size <= WHOLE_FILE) return crc32(readFileSync(path));
   const handle = await open(path, "r");
   try {
+    const buffer = Buffer.allocUnsafe(WHOLE_FILE);
     let crc = 0;
-    for await (const chunk of handle.createReadStream({ highWaterMark: 1 << 20, autoClose: false })) {
-      crc = crc32(chunk as Buffer, crc);
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) return crc;
+      crc = crc32(buffer.subarray(0, bytesRead), crc);
     }
-    return crc;
   } finally {
     await handle.close();
   }

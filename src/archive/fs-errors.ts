@@ -25,6 +25,11 @@ export function readFailure(error: unknown, path: string): unknown {
         `Cannot read ${path}: input/output error.`,
         "Check the disk holding it, or leave the file out with --exclude-from-upload.",
       );
+    case "ENOENT":
+      return new UserError(
+        `${path} disappeared while the build directory was being uploaded.`,
+        "Wait until nothing writes to the build directory, then run the build again.",
+      );
     default:
       return error;
   }

@@ -28,7 +28,6 @@ import {
   EXTRA_ZIP64,
   HOST_UNIX,
   LOCAL_HEADER_SIZE,
-  MAGIC16,
   MAGIC32,
   MAX_END_SEARCH,
   METHOD_DEFLATED,
@@ -106,7 +105,8 @@ export async function readZipDirectory(source: RangeSource): Promise<ZipDirector
     cdSize = readUInt64(record, 40);
     cdOffset = readUInt64(record, 48);
     cdLimit = zip64EndOffset;
-  } else if (count === MAGIC16 || cdSize === MAGIC32 || cdOffset === MAGIC32) {
+  } else if (cdSize === MAGIC32 || cdOffset === MAGIC32) {
+    // (A count of exactly 65,535 fits the classic field, so it alone proves nothing.)
     throw new ZipFormatError("the end record needs a ZIP64 record, but none was found");
   }
   if (cdOffset + cdSize > cdLimit) throw new ZipFormatError("the central directory lies outside the archive (truncated?)");

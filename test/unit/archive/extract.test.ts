@@ -157,7 +157,13 @@ describe("extractChanged", () => {
     await symlink(outside, join(root, "results"));
     await symlink(join(outside, "target.txt"), join(root, "link.txt"));
     const archive = await archiveOf({ "results/x.txt": "x", "link.txt": "overwrite", "fine.txt": "fine" });
-    const failure = await extract(archive, root).catch((error: unknown) => error);
+    const source = await fileSource(archive);
+    const announced: string[] = [];
+    const failure = await extractChanged(source, { buildRoot: root, wanted: () => true, onExtract: (path) => announced.push(path) }).catch(
+      (error: unknown) => error,
+    );
+    await source.close();
+    expect(announced).toEqual([join(root, "fine.txt")]);
     expect(failure).toBeInstanceOf(UserError);
     expect((failure as UserError).message).toContain(`${join(root, "results/x.txt")} (${join(root, "results")} is a symlink)`);
     expect((failure as UserError).message).toContain(`${join(root, "link.txt")} (it is a symlink)`);

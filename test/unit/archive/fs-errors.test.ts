@@ -9,6 +9,7 @@ describe("readFailure and writeFailure", () => {
     [readFailure, "/b/secret", "EACCES", /Cannot read \/b\/secret: permission denied/, /chmod u\+r \/b\/secret.*--exclude-from-upload/],
     [readFailure, "/b/secret", "EPERM", /permission denied/, /--exclude-from-upload/],
     [readFailure, "/b/secret", "EIO", /input\/output error/, /Check the disk/],
+    [readFailure, "/b/gone", "ENOENT", /\/b\/gone disappeared while the build directory was being uploaded/, /Wait until nothing writes/],
     [writeFailure, "/b/results", "ENOSPC", /No space left to write the job's results into \/b\/results/, /Free some space/],
     [writeFailure, "/b/results", "EDQUOT", /No space left/, /attach to the job again/],
     [writeFailure, "/b/results", "EROFS", /Cannot write the job's results into \/b\/results: permission denied/, /writable/],

@@ -85,6 +85,38 @@ describe("readZipDirectory", () => {
     await source.close();
   });
 
+  it("reads exactly 65,535 entries from the classic end record alone, as Zip 3.0 writes them", async () => {
+    // Zip 3.0 stores a count of 65,535 as 0xffff without ZIP64 records (checked
+    // by hand with 65,535 directories); only the directory matters here, so the
+    // archive is a central directory of directory entries and an end record.
+    const count = 0xffff;
+    const records = Array.from({ length: count }, (_, i) => {
+      const name = Buffer.from(`d${i}/`);
+      const record = Buffer.alloc(46 + name.length);
+      record.writeUInt32LE(0x02014b50, 0);
+      record.writeUInt16LE((3 << 8) | 30, 4);
+      record.writeUInt16LE(10, 6);
+      record.writeUInt16LE(name.length, 28);
+      record.writeUInt32LE(((0o040755 << 16) | 0x10) >>> 0, 38);
+      name.copy(record, 46);
+      return record;
+    });
+    const central = Buffer.concat(records);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(count, 8);
+    end.writeUInt16LE(count, 10);
+    end.writeUInt32LE(central.length, 12);
+    const path = join(await scratchDir(), "dirs.zip");
+    await writeFile(path, Buffer.concat([central, end]));
+    const source = await fileSource(path);
+    const { entries } = await readZipDirectory(source);
+    expect(entries).toHaveLength(count);
+    expect(entries.every((entry) => entry.type === "directory")).toBe(true);
+    expect(entries[count - 1]!.name).toBe(`d${count - 1}/`);
+    await source.close();
+  });
+
   it("rejects a file that is not a ZIP archive", async () => {
     const path = join(await scratchDir(), "not.zip");
     await writeFile(path, "just text, no end record");

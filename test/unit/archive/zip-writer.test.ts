@@ -1,4 +1,4 @@
-import { chmod, mkdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ZipMember } from "../../../src/archive/zip-writer.js";
@@ -150,4 +150,17 @@ describe("writeZip layout and format (C54, C55, C56)", () => {
     expect(names).toHaveLength(count + 2);
     expect(names.slice(-2)).toEqual(["last.txt", "added.txt"]);
   }, 60_000);
+});
+
+describe("writeZip failures", () => {
+  it("names a file that disappeared between the walk and its turn", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "gone.txt": "soon gone" });
+    const member: ZipMember = { name: "gone.txt", path: join(root, "gone.txt"), isDirectory: false, size: 9, mode: 0o644, mtime: new Date() };
+    await rm(member.path);
+    const out = join(await scratchDir(), "build.zip");
+    await expect(writeArchive(out, (async function* () {
+      yield member;
+    })())).rejects.toThrow(`${member.path} disappeared while the build directory was being uploaded.`);
+  });
 });
