@@ -12,6 +12,7 @@ import type { Writable } from "node:stream";
 import { expandOptionPrefixes, type LongOption } from "./cli/argv.js";
 import { buildOptions, DownloadRecorder, followOptions, OTHER_RUNTIMES, type OptionContext } from "./cli/options.js";
 import type { BuildRequest } from "./cli/request.js";
+import type { JobsRequest } from "./commands/jobs.js";
 import { UsageError } from "./errors.js";
 import { PROGRAM } from "./program.js";
 
@@ -19,7 +20,8 @@ import { PROGRAM } from "./program.js";
 export type Invocation =
   | { kind: "done" }
   | { kind: "build"; request: BuildRequest }
-  | { kind: "attach"; request: BuildRequest };
+  | { kind: "attach"; request: BuildRequest }
+  | { kind: "jobs"; request: JobsRequest };
 
 export interface ParseContext {
   cwd: string;
@@ -30,6 +32,7 @@ export interface ParseContext {
 export const USAGE: Record<string, string> = {
   build: `usage: ${PROGRAM} build [options] <directory> [...]\n       ${PROGRAM} build --help`,
   attach: `usage: ${PROGRAM} attach [options] <job-id> [<directory>]\n       ${PROGRAM} attach --help`,
+  jobs: `usage: ${PROGRAM} jobs [--all] [--json] [--prune]\n       ${PROGRAM} jobs --help`,
   "": `usage: ${PROGRAM} <command> [options]\n       ${PROGRAM} --help`,
 };
 
@@ -74,10 +77,21 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
     invocation = { kind: "attach", request: { ...toRequest(directory, [], options, attachDownload, []), awsBatch: true, attach: jobId } };
   });
 
+  program
+    .command("jobs")
+    .description("List the jobs submitted from this machine that need attention, with their live status.")
+    .option("--all", "List every recorded job, also finished ones whose results were downloaded")
+    .option("--json", "Print the records as JSON")
+    .option("--prune", "Remove the records of finished jobs whose results were downloaded")
+    .helpOption("-h, --help", "Show this help and exit")
+    .action((options: { all?: boolean; json?: boolean; prune?: boolean }) => {
+      invocation = { kind: "jobs", request: { all: options.all === true, json: options.json === true, prune: options.prune === true } };
+    });
+
   const [first, ...rest] = argv;
   const command = first === undefined ? undefined : program.commands.find((candidate) => candidate.name() === first);
   const args = command ? [first as string, ...expandOptionPrefixes(rest, longOptions(command.options), command.name())] : [...argv];
-  if (args.length === 0) throw new UsageError("a command is required: build or attach");
+  if (args.length === 0) throw new UsageError("a command is required: build, attach or jobs");
 
   try {
     program.parse(args, { from: "user" });
@@ -131,6 +145,7 @@ function toRequest(
     awsBatchCpus: options.awsBatchCpus as number | undefined,
     awsBatchMemory: options.awsBatchMemory as number | undefined,
     dryRun: options.dryRun === true,
+    jobInfo: options.jobInfo as string | undefined,
   };
 }
 

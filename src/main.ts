@@ -12,6 +12,7 @@
 import { homedir } from "node:os";
 import { readFileSync } from "node:fs";
 import { buildCommand } from "./commands/build.js";
+import { jobsCommand } from "./commands/jobs.js";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE } from "./cli.js";
 import { PROGRAM } from "./program.js";
@@ -33,6 +34,8 @@ export async function main(io: Io): Promise<number> {
       case "build":
       case "attach":
         return await buildCommand(invocation.request, { io, reporter, signals: process }, invocation.kind);
+      case "jobs":
+        return await jobsCommand(invocation.request, { io, reporter, signals: process });
     }
   } catch (error) {
     return renderError(error, reporter, io.env);

@@ -110,6 +110,7 @@ export function buildOptions(context: OptionContext): Option[] {
       context,
     ).helpGroup(GROUP_BATCH),
     new Option("--dry-run", "Show the settings the build would use, and where each comes from, without touching AWS").helpGroup(GROUP_RUNTIME),
+    new Option("--job-info <file>", "Write the job's id, run id and status as JSON to <file> when it is submitted and when the run ends (for scripts)").helpGroup(GROUP_JOB),
   ];
 }
 

@@ -34,4 +34,6 @@ export interface BuildRequest {
   awsBatchCpus?: number;
   awsBatchMemory?: number;
   dryRun: boolean;
+  /** --job-info: where to write the job's id, run id and status as JSON. */
+  jobInfo?: string;
 }

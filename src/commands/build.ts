@@ -15,6 +15,7 @@ import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/b
 import { createAwsClients } from "../aws/clients.js";
 import { planBuild } from "../runner/plan.js";
 import { runOnBatch } from "../runner/run.js";
+import { JobRecords, recordsDirectory } from "../state/records.js";
 import { describeSettings } from "../ui/settings-table.js";
 import type { CommandContext } from "./context.js";
 
@@ -32,7 +33,10 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   for (const warning of warnings) reporter.warn(warning);
 
   checkRuntime(request, settings, paths.configFile);
-  const location = await checkDirectory(request, io.cwd, command);
+  const records = new JobRecords(recordsDirectory(paths.home));
+  // Attaching without a directory: the job's record says where its results go.
+  const recorded = request.attach !== undefined && request.directory === undefined ? await records.read(request.attach) : undefined;
+  const location = await checkDirectory({ ...request, directory: request.directory ?? recorded?.workingDir }, io.cwd, command);
 
   const planned = request.attach === undefined ? planBuild(request, settings, io.env) : undefined;
   for (const warning of planned?.warnings ?? []) reporter.warn(warning);
@@ -60,8 +64,10 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
       cancel: request.cancel,
       logs: request.logs,
       download: request.download,
+      jobInfo: request.jobInfo === undefined ? undefined : resolve(io.cwd, request.jobInfo),
     },
     {
+      records,
       aws: createAwsClients({
         region: settings.region.value,
         endpoints: { s3: settings.endpoints.s3.value, batch: settings.endpoints.batch.value, logs: settings.endpoints.logs.value },

@@ -25,6 +25,9 @@ import { controlHints, detachBlock, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
+import { findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
+import { showSnakemakeLogs } from "./snakemake-logs.js";
+import { RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
 
 export interface RunRequest {
   settings: Settings;
@@ -38,10 +41,13 @@ export interface RunRequest {
   cancel: boolean;
   logs: boolean;
   download: DownloadSpec;
+  /** Where to write the job's id, run id and status as JSON, for scripts. */
+  jobInfo?: string;
 }
 
 export interface RunDeps {
   aws: AwsClients;
+  records: JobRecords;
   reporter: Reporter;
   stdinIsTTY: boolean;
   signals: SignalSource;
@@ -51,23 +57,32 @@ export interface RunDeps {
 
 interface Job {
   id: string;
+  runId?: string;
   workdir: S3Location;
   state?: JobState;
+  /** Set when AWS Batch no longer knows the job and its record stands in. */
+  forgotten?: JobRecord;
 }
 
 export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<number> {
   const buildRoot = request.location?.buildRoot;
   let job: Job;
   if (request.attach !== undefined) {
-    job = await attach(request.attach, deps);
+    job = await attach(request.attach, request, deps);
+    if (job.forgotten) return recoverForgotten(job.forgotten, request, deps);
   } else {
     job = await submit(request, deps);
+    if (request.jobInfo) await writeJobInfo(request.jobInfo, { jobId: job.id, runId: job.runId, status: "SUBMITTED", archive: s3Url(job.workdir) });
     if (request.detach) {
       printLines(deps.reporter, detachBlock(job.id, buildRoot));
       return 0;
     }
   }
-  return watch(job, request, deps);
+  const status = await watch(job, request, deps);
+  if (request.jobInfo && job.state) {
+    await writeJobInfo(request.jobInfo, { jobId: job.id, runId: job.runId, status: job.state.status, exitStatus: status, archive: s3Url(job.workdir) });
+  }
+  return status;
 }
 
 async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
@@ -98,6 +113,7 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   reporter.stage("Submitting job");
   const batch = await aws.batch();
   let jobId: string;
+  let record: JobRecord;
   try {
     const definition = await definitionFor(batch, settings.job.value, settings.image.value);
     const input = submitJobInput({
@@ -111,6 +127,26 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
       argv: plan.argv,
     });
     jobId = await submitJob(batch, input, aws.region);
+    const now = new Date().toISOString();
+    record = {
+      schema: RECORD_SCHEMA,
+      jobId,
+      runId,
+      buildRoot: location.buildRoot,
+      workingDir: location.workingDir,
+      remoteWorkdir: containerWorkingDir(location),
+      bucket,
+      archiveKey: workdir.key,
+      region: aws.region,
+      queue: settings.queue.value,
+      definition,
+      image: settings.image.value,
+      command: input.containerOverrides?.command ?? [],
+      submittedAt: now,
+      status: "SUBMITTED",
+      updatedAt: now,
+      downloaded: false,
+    };
   } catch (error) {
     // C67: the archives stay in S3; nothing was submitted.
     const uploaded = `The build directory was uploaded to ${s3Url(workdir)}, but no job was submitted.`;
@@ -118,17 +154,21 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
     throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`, uploaded);
   }
   reporter.stage("AWS Batch Job ID:", jobId);
-  return { id: jobId, workdir };
+  await saveNewRecord(record, deps.records, s3, reporter);
+  return { id: jobId, runId, workdir };
 }
 
-async function attach(jobId: string, deps: RunDeps): Promise<Job> {
+async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promise<Job> {
   const { reporter, aws } = deps;
   reporter.stage("Attaching to Nextstrain AWS Batch Job ID:", jobId);
   const detail = await describeJob(await aws.batch(), jobId);
   if (!detail) {
+    const record = await findRecord(jobId, deps.records, await aws.s3(), request.settings.bucket.value);
+    if (record) return { id: jobId, runId: record.runId, workdir: { bucket: record.bucket, key: record.archiveKey }, forgotten: record };
     throw new UserError(
       `Invalid or unknown job id ${jobId} (in region ${aws.region}).`,
-      "Check the id (the \"AWS Batch Job ID\" line printed at submission) and the region. AWS Batch forgets jobs a few days after they end.",
+      "Check the id (the \"AWS Batch Job ID\" line printed at submission) and the region. AWS Batch forgets jobs a few days after they end;\n" +
+        "no record of this job was found either (in this machine's job records, or in the bucket setting's records).",
     );
   }
   const state = new JobState(detail);
@@ -141,7 +181,7 @@ async function attach(jobId: string, deps: RunDeps): Promise<Job> {
   }
   await checkBucket(await aws.s3(), workdir.bucket);
   reporter.stage(`Job is ${state.status}`);
-  return { id: jobId, workdir, state };
+  return { id: jobId, runId: detail.jobName, workdir, state };
 }
 
 async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
@@ -162,13 +202,24 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
     reporter.stage("Watching job status");
     for (const line of controlHints({ stdinIsTTY: deps.stdinIsTTY, detachOnInterrupt: request.detachOnInterrupt, signals: DETACH_SIGNALS })) reporter.line(line);
   }
+  const keeper = new RecordKeeper(deps.records, job.id, reporter);
+  const onUpdate = (latest: JobState) => {
+    state = latest;
+    void keeper.seen(latest);
+  };
   try {
-    state = await followJob(job.id, { batch, logs: aws.logs, reporter, now: deps.now, sleep: deps.sleep }, { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate: (latest) => (state = latest) });
+    const final = await followJob(
+      job.id,
+      { batch, logs: aws.logs, reporter, now: deps.now, sleep: deps.sleep },
+      { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate },
+    );
+    job.state = final;
     const { location } = request;
-    if (request.download !== false && location && !control.stopSent && !state.stoppedByUser) {
+    if (request.download !== false && location && !control.stopSent && !final.stoppedByUser) {
       await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, signal: control.signal });
+      await keeper.seen(final, { downloaded: true });
     }
-    return state.exitStatus;
+    return final.exitStatus;
   } catch (error) {
     const stopped = control.signal.aborted ? control.signal.reason : undefined;
     if (!(stopped instanceof Stopped)) throw error;
@@ -178,6 +229,27 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   } finally {
     uninstall();
   }
+}
+
+/**
+ * A job AWS Batch has forgotten (it keeps finished jobs a few days) while its
+ * results are still in S3: say so, download them, and show the Snakemake log
+ * files, since its CloudWatch logs may be gone too.
+ */
+async function recoverForgotten(record: JobRecord, request: RunRequest, deps: RunDeps): Promise<number> {
+  const { reporter, aws } = deps;
+  reporter.line(
+    `AWS Batch no longer knows job ${record.jobId}: it forgets jobs a few days after they end. ` +
+      `Its record says it was ${record.status} (last seen ${record.updatedAt}).`,
+  );
+  const exitStatus = record.exitCode ?? (record.status === "SUCCEEDED" ? 0 : 1);
+  const location = request.location;
+  if (request.download === false || !location) return exitStatus;
+  const workdir = { bucket: record.bucket, key: record.archiveKey };
+  await downloadResults({ s3: await aws.s3(), workdir, buildRoot: location.buildRoot, spec: request.download, reporter });
+  await deps.records.update(record.jobId, { downloaded: true }).catch(() => undefined);
+  await showSnakemakeLogs(location.workingDir, reporter);
+  return exitStatus;
 }
 
 /**

@@ -57,7 +57,7 @@ const CASES: Case[] = [
   { name: "another runtime", argv: ["build", "--conda", buildDir], status: 2, names: ["--conda", "--aws-batch"] },
   { name: "missing directory", argv: ["build", "--aws-batch"], status: 2, names: ["<directory> is required"] },
   { name: "attach without directory but with download", argv: ["build", "--aws-batch", "--attach", "job-1"], status: 2, names: ["<directory> is required"] },
-  { name: "no command", argv: [], status: 2, names: ["build or attach"] },
+  { name: "no command", argv: [], status: 2, names: ["build, attach or jobs"] },
   { name: "unknown command", argv: ["frobnicate"], status: 2, names: ["frobnicate"] },
   { name: "attach without job id", argv: ["attach"], status: 2, names: ["job-id"] },
   { name: "missing path (relative)", argv: ["build", "--aws-batch", "no-such-dir"], status: 1, names: ["Build path 'no-such-dir' does not exist or is not a directory.", "Perhaps your current working directory"] },

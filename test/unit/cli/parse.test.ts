@@ -13,7 +13,7 @@ function parse(...argv: string[]): Invocation {
 
 function request(...argv: string[]): BuildRequest {
   const invocation = parse(...argv);
-  if (invocation.kind === "done") throw new Error("no command parsed");
+  if (invocation.kind !== "build" && invocation.kind !== "attach") throw new Error("no build or attach command parsed");
   return invocation.request;
 }
 

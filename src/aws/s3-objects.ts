@@ -1,0 +1,43 @@
+/**
+ * Small whole objects in S3: the job record kept next to each build archive
+ * (`<prefix><run-id>.json`), so a job can be found again from another machine
+ * after AWS Batch has forgotten it.
+ */
+import type { S3Client } from "@aws-sdk/client-s3";
+import { awsErrorName } from "./errors.js";
+import { PATIENT, withRetries } from "./retry.js";
+import type { S3Location } from "./s3.js";
+
+const S3 = () => import("@aws-sdk/client-s3");
+
+export async function putText(client: S3Client, location: S3Location, text: string, contentType = "application/json"): Promise<void> {
+  const { PutObjectCommand } = await S3();
+  const put = new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: text, ContentType: contentType });
+  await withRetries(() => client.send(put), PATIENT);
+}
+
+/** The object's text, or undefined when there is no such object. */
+export async function getText(client: S3Client, location: S3Location): Promise<string | undefined> {
+  const { GetObjectCommand } = await S3();
+  try {
+    const answer = await withRetries(() => client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT);
+    return (await answer.Body?.transformToString("utf8")) ?? "";
+  } catch (error) {
+    if (awsErrorName(error) === "NoSuchKey" || awsErrorName(error) === "NotFound") return undefined;
+    throw error;
+  }
+}
+
+/** Keys under a prefix that end with `suffix`, page by page. */
+export async function* keysEndingWith(client: S3Client, bucket: string, prefix: string, suffix: string): AsyncGenerator<string> {
+  const { ListObjectsV2Command } = await S3();
+  let token: string | undefined;
+  do {
+    const page = await withRetries(
+      () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
+      PATIENT,
+    );
+    for (const object of page.Contents ?? []) if (object.Key?.endsWith(suffix)) yield object.Key;
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+}

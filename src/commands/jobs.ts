@@ -1,0 +1,89 @@
+/**
+ * `jobs`: the jobs this machine submitted, from their records, with live
+ * statuses from AWS Batch (DescribeJobs, 100 ids a call). By default the jobs
+ * that still need attention (running, waiting, or finished with results not
+ * yet downloaded); `--all` for every record; `--json` for scripts; `--prune`
+ * removes the records of finished jobs whose results were downloaded.
+ */
+import { describeJobs } from "../aws/batch.js";
+import { createAwsClients } from "../aws/clients.js";
+import { describeAwsError } from "../aws/errors.js";
+import { JobState } from "../aws/job-state.js";
+import { loadConfigFile, loadProfileRegion } from "../config/load.js";
+import { resolvePaths } from "../config/paths.js";
+import { resolveSettings } from "../config/resolve.js";
+import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
+import type { CommandContext } from "./context.js";
+
+export interface JobsRequest {
+  all: boolean;
+  json: boolean;
+  prune: boolean;
+}
+
+const TERMINAL = new Set(["SUCCEEDED", "FAILED"]);
+
+export function needsAttention(record: JobRecord): boolean {
+  return !(TERMINAL.has(record.status) && record.downloaded);
+}
+
+export function describeStatus(record: JobRecord): string {
+  return record.exitCode === undefined ? record.status : `${record.status} (exit ${record.exitCode})`;
+}
+
+export async function jobsCommand(request: JobsRequest, context: CommandContext): Promise<number> {
+  const { io, reporter } = context;
+  const paths = resolvePaths(io.env, io.homedir);
+  const records = new JobRecords(recordsDirectory(paths.home));
+  const { records: all, corrupt } = await records.list();
+  for (const { file, problem } of corrupt) reporter.warn(`Skipping the damaged job record ${file}: ${problem}. Delete it if it is of no use.`);
+
+  if (request.prune) {
+    const finished = all.filter((record) => !needsAttention(record));
+    for (const record of finished) await records.remove(record.jobId);
+    reporter.line(`Removed ${finished.length} record${finished.length === 1 ? "" : "s"} of finished jobs whose results were downloaded.`);
+    return 0;
+  }
+
+  const refreshed = await refresh(all.filter((record) => !TERMINAL.has(record.status)), records, context, paths);
+  const current = all.map((record) => refreshed.get(record.jobId) ?? record);
+  const shown = request.all ? current : current.filter(needsAttention);
+
+  if (request.json) {
+    io.stdout.write(JSON.stringify(shown, null, 2) + "\n");
+    return 0;
+  }
+  if (shown.length === 0) {
+    reporter.line(request.all ? "No jobs recorded." : "No jobs need attention (--all lists every recorded job).");
+    return 0;
+  }
+  const rows = [["JOB ID", "STATUS", "SUBMITTED", "BUILD DIRECTORY"], ...shown.map((r) => [r.jobId, describeStatus(r), r.submittedAt.replace(/\.\d+Z$/, "Z"), r.workingDir])];
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  for (const row of rows) reporter.line(row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell)).join("  "));
+  return 0;
+}
+
+/** Live statuses of unfinished jobs, region by region; the records are updated to match. */
+async function refresh(unfinished: JobRecord[], records: JobRecords, context: CommandContext, paths: ReturnType<typeof resolvePaths>): Promise<Map<string, JobRecord>> {
+  const updated = new Map<string, JobRecord>();
+  if (unfinished.length === 0) return updated;
+  const { io, reporter } = context;
+  const config = await loadConfigFile(paths.configFile);
+  const { settings } = resolveSettings({ flags: {}, env: io.env, config, configPath: paths.configFile, profileRegion: await loadProfileRegion(paths, io.env) });
+  const endpoints = { s3: settings.endpoints.s3.value, batch: settings.endpoints.batch.value, logs: settings.endpoints.logs.value };
+  const regions = [...new Set(unfinished.map((record) => record.region))];
+  for (const region of regions) {
+    const ids = unfinished.filter((record) => record.region === region).map((record) => record.jobId);
+    try {
+      const batch = await createAwsClients({ region, endpoints }).batch();
+      for (const detail of await describeJobs(batch, ids)) {
+        const job = new JobState(detail);
+        const record = await records.update(job.id, { status: job.status, statusReason: job.reason, exitCode: job.exitCode });
+        if (record) updated.set(record.jobId, record);
+      }
+    } catch (error) {
+      reporter.warn(`Could not refresh the status of jobs in ${region} (${describeAwsError(error)}); showing their last known status.`);
+    }
+  }
+  return updated;
+}

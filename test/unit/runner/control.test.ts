@@ -1,0 +1,107 @@
+import { EventEmitter } from "node:events";
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { installSignalHandlers, JobControl, Stopped } from "../../../src/runner/control.js";
+import { createReporter } from "../../../src/ui/reporter.js";
+
+function setup(options: { tty: boolean; complete?: boolean }) {
+  let out = "";
+  const stdout = new Writable({ write: (chunk: Buffer, _e, done) => ((out += chunk.toString()), done()) });
+  const reporter = createReporter({ stdout, stderr: stdout, env: {} });
+  const terminated: string[] = [];
+  let clock = 1000;
+  const control = new JobControl({
+    reporter,
+    stdinIsTTY: options.tty,
+    terminate: async (reason) => void terminated.push(reason),
+    isComplete: () => options.complete ?? false,
+    nowSeconds: () => clock,
+  });
+  return { control, terminated, output: () => out, advance: (seconds: number) => (clock += seconds) };
+}
+
+const outcome = (control: JobControl) => (control.signal.reason as Stopped | undefined)?.outcome;
+
+describe("Control-C on a terminal (C99, C101)", () => {
+  it("warns on the first press and cancels on a second within 10 seconds", async () => {
+    const { control, terminated, output, advance } = setup({ tty: true });
+    await control.interrupt("signal");
+    expect(output()).toContain("Press Control-C again within 10 seconds to cancel this job.");
+    expect(terminated).toEqual([]);
+    advance(10);
+    await control.interrupt("signal");
+    expect(terminated).toEqual(["stopped by user"]);
+    expect(output()).toContain("Canceling job…\nWaiting for job to stop…\n(Press Control-C one more time if you don't want to wait.)\n");
+    expect(control.signal.aborted).toBe(false);
+    await control.interrupt("signal");
+    expect(outcome(control)).toEqual({ kind: "exit", status: 130 });
+  });
+
+  it("only warns again when the second press comes more than 10 seconds later", async () => {
+    const { control, terminated, output, advance } = setup({ tty: true });
+    await control.interrupt("signal");
+    advance(11);
+    await control.interrupt("signal");
+    expect(terminated).toEqual([]);
+    expect(output().match(/Press Control-C again/g)).toHaveLength(2);
+  });
+
+  it("exits 130 at once when the job has already ended (C91)", async () => {
+    const { control, terminated } = setup({ tty: true, complete: true });
+    await control.interrupt("signal");
+    expect(terminated).toEqual([]);
+    expect(outcome(control)).toEqual({ kind: "exit", status: 130 });
+  });
+});
+
+describe("without a terminal (C100)", () => {
+  it("cancels on one SIGINT", async () => {
+    const { control, terminated, output } = setup({ tty: false });
+    await control.interrupt("signal");
+    expect(terminated).toEqual(["stopped by user"]);
+    expect(output()).toContain("(Send SIGINT if you don't want to wait.)");
+  });
+});
+
+describe("--cancel (C102)", () => {
+  it("cancels at once, without asking", async () => {
+    const { control, terminated, output } = setup({ tty: true });
+    await control.interrupt("cancel");
+    expect(terminated).toEqual(["stopped by user"]);
+    expect(output()).toContain("(Press Control-C if you don't want to wait.)");
+  });
+
+  it("does nothing to a job that has ended", async () => {
+    const { control, terminated } = setup({ tty: true, complete: true });
+    await control.interrupt("cancel");
+    expect(terminated).toEqual([]);
+    expect(control.signal.aborted).toBe(false);
+  });
+});
+
+describe("signal handlers (C95)", () => {
+  it.each([["SIGTSTP"], ["SIGHUP"]] as const)("%s detaches", (signal) => {
+    const { control } = setup({ tty: true });
+    const source = new EventEmitter();
+    const uninstall = installSignalHandlers(control, source, { detachOnInterrupt: false, onError: () => {} });
+    source.emit(signal);
+    expect(outcome(control)).toEqual({ kind: "detach" });
+    uninstall();
+    expect(source.listenerCount("SIGINT") + source.listenerCount(signal)).toBe(0);
+  });
+
+  it("SIGINT detaches with --detach-on-interrupt", () => {
+    const { control, terminated } = setup({ tty: true });
+    const source = new EventEmitter();
+    installSignalHandlers(control, source, { detachOnInterrupt: true, onError: () => {} });
+    source.emit("SIGINT");
+    expect(outcome(control)).toEqual({ kind: "detach" });
+    expect(terminated).toEqual([]);
+  });
+
+  it("leaves SIGTERM alone", () => {
+    const source = new EventEmitter();
+    installSignalHandlers(setup({ tty: true }).control, source, { detachOnInterrupt: false, onError: () => {} });
+    expect(source.listenerCount("SIGTERM")).toBe(0);
+  });
+});
