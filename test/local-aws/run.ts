@@ -25,6 +25,8 @@ export interface RunOptions {
   /** Added to the stack's environment (which is added to this process's). */
   env?: Record<string, string | undefined>;
   input?: string;
+  /** Keep stdin open for writing to later (child.stdin), e.g. keystrokes for a terminal. */
+  interactive?: boolean;
   timeoutMs?: number;
 }
 
@@ -58,7 +60,8 @@ export function start(command: string, args: string[], options: RunOptions = {})
     if (value !== undefined) env[name] = value;
   }
   const started = Date.now();
-  const child = spawn(command, args, { cwd: options.cwd, env, stdio: [options.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  const stdin = options.input === undefined && !options.interactive ? "ignore" : "pipe";
+  const child = spawn(command, args, { cwd: options.cwd, env, stdio: [stdin, "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   const watchers = new Set<() => void>();
@@ -79,7 +82,7 @@ export function start(command: string, args: string[], options: RunOptions = {})
   });
   // A program may exit before reading its input: that is its business, not an error here.
   child.stdin?.on("error", () => {});
-  child.stdin?.end(options.input);
+  if (!options.interactive) child.stdin?.end(options.input);
 
   const waitFor = (pattern: RegExp, timeoutMs = 30_000) =>
     new Promise<RegExpMatchArray>((resolve, reject) => {
