@@ -146,6 +146,7 @@ function toRequest(
     awsBatchMemory: options.awsBatchMemory as number | undefined,
     dryRun: options.dryRun === true,
     jobInfo: options.jobInfo as string | undefined,
+    verbose: options.verbose === true,
   };
 }
 

@@ -32,8 +32,10 @@ export async function main(io: Io): Promise<number> {
       case "done":
         return 0;
       case "build":
-      case "attach":
-        return await buildCommand(invocation.request, { io, reporter, signals: process }, invocation.kind);
+      case "attach": {
+        const commandReporter = invocation.request.verbose ? createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env, verbose: true }) : reporter;
+        return await buildCommand(invocation.request, { io, reporter: commandReporter, signals: process }, invocation.kind);
+      }
       case "jobs":
         return await jobsCommand(invocation.request, { io, reporter, signals: process });
     }

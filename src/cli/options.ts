@@ -53,6 +53,7 @@ export function followOptions(context: OptionContext, download: DownloadRecorder
     new Option("--detach-on-interrupt", "Detach from the job on Control-C (SIGINT) instead of cancelling it").helpGroup(GROUP_JOB),
     new Option("--cancel", "Cancel the job right away (with --attach, the attached job)").helpGroup(GROUP_JOB),
     new Option("--no-logs", "Do not show the job's logs").helpGroup(GROUP_JOB),
+    new Option("--verbose", "Print each file as it is zipped and unzipped, also on a terminal (where a progress line shows instead)").helpGroup(GROUP_FILES),
     new Option(
       "--download <pattern>",
       "Only download new or modified files matching <pattern> from the job's results (repeatable; globs with **, {a,b} and extglobs; !<pattern> excludes)",

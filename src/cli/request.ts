@@ -34,6 +34,8 @@ export interface BuildRequest {
   awsBatchCpus?: number;
   awsBatchMemory?: number;
   dryRun: boolean;
+  /** --verbose: per-file lines even on a terminal. */
+  verbose: boolean;
   /** --job-info: where to write the job's id, run id and status as JSON. */
   jobInfo?: string;
 }

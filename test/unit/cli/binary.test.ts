@@ -34,6 +34,8 @@ const BUILD_OPTIONS = [
   "--aws-batch-cpus <count>",
   "--aws-batch-memory <mebibytes>",
   "--dry-run",
+  "--job-info <file>",
+  "--verbose",
 ];
 
 describe("the nextstrain-ts binary", () => {
