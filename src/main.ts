@@ -11,8 +11,6 @@
  */
 import { homedir } from "node:os";
 import { readFileSync } from "node:fs";
-import { buildCommand } from "./commands/build.js";
-import { jobsCommand } from "./commands/jobs.js";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE } from "./cli.js";
 import { PROGRAM } from "./program.js";
@@ -34,10 +32,14 @@ export async function main(io: Io): Promise<number> {
       case "build":
       case "attach": {
         const commandReporter = invocation.request.verbose ? createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env, verbose: true }) : reporter;
+        // Commands load only when run, so --help and --version stay fast (P3).
+        const { buildCommand } = await import("./commands/build.js");
         return await buildCommand(invocation.request, { io, reporter: commandReporter, signals: process }, invocation.kind);
       }
-      case "jobs":
+      case "jobs": {
+        const { jobsCommand } = await import("./commands/jobs.js");
         return await jobsCommand(invocation.request, { io, reporter, signals: process });
+      }
     }
   } catch (error) {
     return renderError(error, reporter, io.env);
