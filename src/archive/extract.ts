@@ -28,6 +28,7 @@ import { crc32 } from "node:zlib";
 import { UserError } from "../errors.js";
 import { dosDateTimeToUtcSeconds } from "./dos-time.js";
 import { errorCode, writeFailure } from "./fs-errors.js";
+import { coalesceSpans, DEFAULT_COALESCE, DEFAULT_PREFETCH, PrefetchingSource } from "./fetch-plan.js";
 import { openEntry, readZipDirectory, type RangeSource, type ZipEntry } from "./zip-reader.js";
 
 export interface ExtractOptions {
@@ -43,6 +44,13 @@ export interface ExtractOptions {
   signal?: AbortSignal;
   /** Opens a temporary file for writing; tests replace it to simulate a full disk. */
   createTemporary?: (path: string, mode: number) => Writable;
+  /**
+   * True when the local file at `absPath`, which now has this size and mtime,
+   * is known to hold contents with this CRC-32 (for example from a record
+   * kept at upload): it is then not read to compare. Without it, or when it
+   * answers false, the file is read.
+   */
+  knownUnchanged?: (absPath: string, size: number, mtimeMs: number, crc32: number) => boolean;
 }
 
 /** Local files up to this size are read whole for their CRC-32; larger ones in chunks of it. */
@@ -55,42 +63,63 @@ export interface ExtractResult {
   unchanged: number;
 }
 
-/** Write into `buildRoot` every wanted member that differs from the local copy. */
+/**
+ * Write into `buildRoot` every wanted member that differs from the local copy.
+ * First every member is compared with its local file; then the ones that
+ * differ are fetched (coalesced ranges, several at once, ahead of the
+ * writing) and written, in archive order.
+ */
 export async function extractChanged(source: RangeSource, options: ExtractOptions): Promise<ExtractResult> {
   const { entries } = await readZipDirectory(source);
   const result: ExtractResult = { extracted: 0, unchanged: 0 };
   const refused: string[] = [];
 
+  const changed: { entry: ZipEntry; parts: string[]; target: string }[] = [];
   for (const entry of entries) {
     options.signal?.throwIfAborted();
     const parts = safeParts(entry.name);
     if (parts === undefined || parts.length === 0 || entry.type === "symlink" || !options.wanted(entry.name)) continue;
     const target = join(options.buildRoot, ...parts);
-    if ((await localCrc(target)) === entry.crc32) {
+    if (isUnchanged(target, entry, options.knownUnchanged) || (await localCrc(target)) === entry.crc32) {
       result.unchanged += 1;
       continue;
     }
+    changed.push({ entry, parts, target });
+  }
+  changed.sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
 
-    const problem = await prepareParents(options.buildRoot, parts);
-    const existing = problem === undefined ? await lstat(target).catch(ignoreMissing) : undefined;
-    const conflict = problem ?? describeConflict(entry, existing);
-    if (conflict !== undefined) {
-      refused.push(`${target} (${conflict})`);
-      continue;
+  const groups = coalesceSpans(
+    changed.map(({ entry }) => entry.span),
+    DEFAULT_COALESCE,
+  );
+  const fetcher = new PrefetchingSource(source, groups, { ...DEFAULT_PREFETCH, maxGroupBytes: DEFAULT_COALESCE.maxGroupBytes });
+  for (const [index, group] of groups.entries()) {
+    fetcher.start(index);
+    for (const member of group.members) {
+      const { entry, parts, target } = changed[member] as (typeof changed)[number];
+      options.signal?.throwIfAborted();
+      const problem = await prepareParents(options.buildRoot, parts);
+      const existing = problem === undefined ? await lstat(target).catch(ignoreMissing) : undefined;
+      const conflict = problem ?? describeConflict(entry, existing);
+      if (conflict !== undefined) {
+        refused.push(`${target} (${conflict})`);
+        continue;
+      }
+
+      options.onExtract?.(target, entry);
+
+      const seconds = dosDateTimeToUtcSeconds(entry.modified);
+      if (entry.type === "directory") {
+        await mkdir(target).catch((error: unknown) => {
+          throw writeFailure(error, dirname(target));
+        });
+        await utimes(target, seconds, seconds);
+      } else {
+        await writeFile(fetcher, entry, target, existing, seconds, options);
+      }
+      result.extracted += 1;
     }
-
-    options.onExtract?.(target, entry);
-
-    const seconds = dosDateTimeToUtcSeconds(entry.modified);
-    if (entry.type === "directory") {
-      await mkdir(target).catch((error: unknown) => {
-        throw writeFailure(error, dirname(target));
-      });
-      await utimes(target, seconds, seconds);
-    } else {
-      await writeFile(source, entry, target, existing, seconds, options);
-    }
-    result.extracted += 1;
+    fetcher.release(index);
   }
 
   if (refused.length > 0) {
@@ -102,6 +131,18 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
     );
   }
   return result;
+}
+
+/** Whether the caller's record vouches for the local file (see ExtractOptions.knownUnchanged). */
+function isUnchanged(target: string, entry: ZipEntry, knownUnchanged: ExtractOptions["knownUnchanged"]): boolean {
+  if (knownUnchanged === undefined || entry.type !== "file") return false;
+  let stats;
+  try {
+    stats = statSync(target, { throwIfNoEntry: false });
+  } catch {
+    return false; // not a directory on the way, a loop...: read it as usual
+  }
+  return stats !== undefined && stats.isFile() && knownUnchanged(target, stats.size, stats.mtimeMs, entry.crc32);
 }
 
 /** The path components of a member name, or undefined for absolute names and names with `..` (C85). */

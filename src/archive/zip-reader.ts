@@ -84,12 +84,25 @@ export interface ZipDirectory {
 }
 
 const TAIL_SIZE = MAX_END_SEARCH + ZIP64_LOCATOR_SIZE + ZIP64_END_SIZE;
+/**
+ * The first read of the tail: enough for the end records of an archive
+ * without a long comment (ours and Info-ZIP's have none) and often the whole
+ * central directory of a small one. Reading all 64 KiB a comment could
+ * need would fetch unneeded member data from small archives.
+ */
+const FIRST_TAIL_SIZE = 16 << 10;
 const DEFAULT_CHUNK = 8 << 20;
 
 export async function readZipDirectory(source: RangeSource): Promise<ZipDirectory> {
-  const tailStart = Math.max(0, source.size - TAIL_SIZE);
-  const tail = await source.read(tailStart, source.size);
-  const endAt = findEndRecord(tail);
+  let tailStart = Math.max(0, source.size - FIRST_TAIL_SIZE);
+  let tail = await source.read(tailStart, source.size);
+  let endAt = findEndRecord(tail);
+  if (endAt === undefined && tailStart > 0) {
+    tailStart = Math.max(0, source.size - TAIL_SIZE);
+    tail = await source.read(tailStart, source.size);
+    endAt = findEndRecord(tail);
+  }
+  if (endAt === undefined) throw new ZipFormatError("not a ZIP archive (no end of central directory record)");
 
   let count = tail.readUInt16LE(endAt + 10);
   let cdSize = tail.readUInt32LE(endAt + 12);
@@ -168,11 +181,11 @@ async function* rawData(source: RangeSource, entry: ZipEntry, chunkSize: number)
 }
 
 /** Offset in `tail` of the end-of-central-directory record whose comment reaches exactly to the end. */
-function findEndRecord(tail: Buffer): number {
+function findEndRecord(tail: Buffer): number | undefined {
   for (let at = tail.length - END_SIZE; at >= 0; at--) {
     if (tail.readUInt32LE(at) === SIG_END && at + END_SIZE + tail.readUInt16LE(at + 20) === tail.length) return at;
   }
-  throw new ZipFormatError("not a ZIP archive (no end of central directory record)");
+  return undefined;
 }
 
 /** Bytes [start, end) of the archive, taken from the already-read tail where possible. */

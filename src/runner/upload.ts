@@ -1,19 +1,21 @@
 /**
  * Uploading the build directory: walk the build root with the exclusion
- * rules, write the ZIP as a stream, and stream it into S3 (no temporary
- * file). Per-file `zipping:` lines in plain output; on a terminal one progress
+ * rules, write the ZIP as a stream (deflating what compresses on every core),
+ * and stream it into S3 (no temporary file), several parts at once. Per-file `zipping:` lines in plain output; on a terminal one progress
  * line whose total comes from a quick parallel walk that only sums sizes.
  *
- * Deliberate deviation: the build root itself is never excluded (the
+ * Deliberate deviations: the build root itself is never excluded (the
  * Nextstrain CLI uploads an empty archive when the root's own name looks like
- * `environment*` or `*.pyc`).
+ * `environment*` or `*.pyc`); members are deflated unless already compressed
+ * (the CLI stores them all; the job's `unzip` reads both).
  */
 import { realpathSync } from "node:fs";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { uploadCompression, UPLOAD_DEFLATE_LEVEL } from "../archive/compression.js";
 import { uploadExcluder } from "../archive/patterns.js";
 import { walkTree, type ExcludePredicate, type SkipReason } from "../archive/walk.js";
 import { workdirMembers } from "../archive/workdir-archive.js";
-import { writeZip, type ZipMember } from "../archive/zip-writer.js";
+import { writeZip, type WrittenMember, type ZipMember } from "../archive/zip-writer.js";
 import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
 import type { Reporter } from "../ui/reporter.js";
 import { envdMembers, type JobEnv } from "./environment.js";
@@ -26,6 +28,8 @@ export interface UploadRequest {
   target: S3Location;
   reporter: Reporter;
   signal?: AbortSignal;
+  /** Told of each file uploaded, with its CRC-32: the place to keep a record that spares reading unchanged files at download. */
+  onWritten?: (written: WrittenMember) => void;
 }
 
 const SKIPPED: Record<SkipReason, string> = {
@@ -54,6 +58,9 @@ export async function uploadWorkdir(request: UploadRequest): Promise<UploadResul
     onSkip: (path, reason) => reporter.warn(`Not uploading ${path}: ${SKIPPED[reason]}.`),
   });
   const archive = writeZip(members, {
+    compression: uploadCompression,
+    deflateLevel: UPLOAD_DEFLATE_LEVEL,
+    onWritten: request.onWritten,
     onMember: (member: ZipMember) => reporter.file("zipping", member.path),
     onBytes: (bytes) => progress.advance(bytes),
   });

@@ -40,14 +40,30 @@ describe("readZipDirectory", () => {
     await source.close();
   });
 
-  it("fetches only the end of the archive when the central directory is in its last 64 KiB", async () => {
+  it("fetches only the last 16 KiB when the central directory is in it", async () => {
     const root = await scratchDir();
     await makeTree(root, { "big.bin": "x".repeat(300_000), "small.txt": "s" });
     const out = join(await scratchDir(), "build.zip");
     await writeArchive(out, { buildRoot: root, exclude: () => false });
     const source = await fileSource(out);
     await readZipDirectory(source);
-    expect(source.reads).toEqual([[source.size - 65_633, source.size]]);
+    expect(source.reads).toEqual([[source.size - 16_384, source.size]]);
+    await source.close();
+  });
+
+  it("reads the whole 64 KiB tail when a long archive comment hides the end record", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "big.bin": "x".repeat(300_000), "small.txt": "s" });
+    const out = join(await scratchDir(), "build.zip");
+    await writeArchive(out, { buildRoot: root, exclude: () => false });
+    infoZip("zip", ["-z", out], { input: `${"c".repeat(30_000)}\n` });
+    const source = await fileSource(out);
+    const { entries } = await readZipDirectory(source);
+    expect(entries.map((entry) => entry.name).sort()).toEqual(["./", "big.bin", "small.txt"]);
+    expect(source.reads.slice(0, 2)).toEqual([
+      [source.size - 16_384, source.size],
+      [source.size - 65_633, source.size],
+    ]);
     await source.close();
   });
 

@@ -1,0 +1,115 @@
+// P2: the download after a job that changed 5% of the files and added a
+// results/ folder: ours (ranged GETs of the changed members) against
+// `aws s3 cp` of the whole result archive followed by `unzip -o`. Each run
+// starts from a fresh copy of the build directory. A counting proxy sits in
+// front of moto for our side, so the bytes on the wire are known too.
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { crc32 } from "node:zlib";
+import { readZipDirectory } from "../../src/archive/zip-reader.js";
+import { fileSource } from "../unit/archive/zip-tools.js";
+import { BUCKET, deleteObject, type BenchContext } from "./context.js";
+import { ensureJobResult, type Dataset } from "./datasets.js";
+import { max, measure, median, round } from "./measure.js";
+import { startProxy } from "./proxy.js";
+import { MiB } from "./upload.js";
+
+interface Sample {
+  seconds: number;
+  peakRssMB: number;
+  stageSeconds?: number;
+  bodyBytes?: number;
+  wireBytes?: number;
+  gets?: number;
+  extracted?: number;
+}
+
+export interface DownloadFigures {
+  dataset: string;
+  archiveMB: number;
+  changedFiles: number;
+  /** Spans (local header, data, descriptor) of the members that differ, plus the central directory and end records. */
+  neededBytes: number;
+  runs: Record<string, Sample[]>;
+  median: Record<string, { seconds: number; peakRssMB: number; stageSeconds?: number; fetchedMB?: number; gets?: number }>;
+  ratios: { bytesVsNeeded: number; timeVsBaseline: number };
+}
+
+export async function benchDownload(context: BenchContext, dataset: Dataset): Promise<DownloadFigures> {
+  const job = await ensureJobResult(dataset);
+  const key = `bench/result-${dataset.name}.zip`;
+  execFileSync("aws", ["--endpoint-url", context.stack.motoEndpoint, "s3", "cp", "--only-show-errors", job.archive, `s3://${BUCKET}/${key}`], { env: context.baselineEnv });
+  const neededBytes = await needed(job.archive, dataset.dir);
+  const proxy = await startProxy(context.stack.motoEndpoint);
+  const runs: Record<string, Sample[]> = { ours: [], "aws s3 cp + unzip -o": [] };
+  try {
+    for (let run = 0; run < context.runs; run++) {
+      const local = join(context.scratch, "local");
+      execFileSync("cp", ["-a", dataset.dir, local]);
+      proxy.reset();
+      const ours = await measure("node", [context.drivers.download, proxy.endpoint, BUCKET, key, local], { env: context.env });
+      const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as { stageSeconds: number; bodyBytes: number; gets: number; extracted: number };
+      runs.ours?.push({ seconds: ours.seconds, peakRssMB: ours.peakRssMB, ...answer, wireBytes: proxy.counters.down });
+      rmSync(local, { recursive: true, force: true });
+
+      execFileSync("cp", ["-a", dataset.dir, local]);
+      const archive = join(context.scratch, "result.zip");
+      const script = `aws --endpoint-url "$1" s3 cp --only-show-errors "s3://${BUCKET}/${key}" "$2" && unzip -o -q "$2" -d "$3"`;
+      const baseline = await measure("bash", ["-c", script, "baseline", context.stack.motoEndpoint, archive, local], { env: context.baselineEnv });
+      runs["aws s3 cp + unzip -o"]?.push({ seconds: baseline.seconds, peakRssMB: baseline.peakRssMB, bodyBytes: statSync(archive).size });
+      rmSync(archive, { force: true });
+      rmSync(local, { recursive: true, force: true });
+      console.error(`  download ${dataset.name} run ${run + 1}: ours ${ours.seconds.toFixed(2)} s (${answer.gets} GETs, ${(answer.bodyBytes / MiB).toFixed(1)} MiB), baseline ${baseline.seconds.toFixed(2)} s`);
+    }
+  } finally {
+    await proxy.close();
+    await deleteObject(context, key);
+  }
+  const summary: DownloadFigures["median"] = {};
+  for (const [name, samples] of Object.entries(runs)) {
+    const pick = (field: keyof Sample) => samples.map((sample) => sample[field]).filter((value): value is number => value !== undefined);
+    summary[name] = {
+      seconds: round(median(pick("seconds"))),
+      peakRssMB: round(max(pick("peakRssMB"))),
+      fetchedMB: round(median(pick("bodyBytes")) / MiB),
+      ...(name === "ours" ? { stageSeconds: round(median(pick("stageSeconds"))), gets: median(pick("gets")) } : {}),
+    };
+  }
+  const oursBytes = median(runs.ours?.map((sample) => sample.bodyBytes ?? 0) ?? []);
+  return {
+    dataset: dataset.name,
+    archiveMB: round(statSync(job.archive).size / MiB),
+    changedFiles: job.changed.length,
+    neededBytes,
+    runs,
+    median: summary,
+    ratios: {
+      bytesVsNeeded: round(oursBytes / neededBytes),
+      timeVsBaseline: round((summary.ours?.seconds ?? Number.NaN) / (summary["aws s3 cp + unzip -o"]?.seconds ?? Number.NaN)),
+    },
+  };
+}
+
+/** What a perfect download fetches: the central directory and end records, and every member whose CRC-32 differs locally. */
+async function needed(archive: string, buildRoot: string): Promise<number> {
+  const source = await fileSource(archive);
+  try {
+    const directory = await readZipDirectory(source);
+    let bytes = source.size - directory.centralDirectoryOffset;
+    for (const entry of directory.entries) {
+      if (entry.name.startsWith("../") || entry.name === "./") continue;
+      const path = join(buildRoot, entry.name);
+      let local: number | undefined;
+      try {
+        local = entry.type === "directory" ? (statSync(path).isDirectory() ? 0 : undefined) : crc32(readFileSync(path));
+      } catch {
+        local = undefined;
+      }
+      if (local !== entry.crc32) bytes += entry.span.end - entry.span.start;
+    }
+    return bytes;
+  } finally {
+    await source.close();
+  }
+}

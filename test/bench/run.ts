@@ -1,0 +1,84 @@
+// `npm run bench`: the performance benchmarks (docs/performance.md). Never
+// part of `npm test`.
+//
+//   npm run bench                         # small dataset, 5 runs each
+//   npm run bench -- --dataset large      # large dataset, 3 runs each
+//   npm run bench -- --only upload,startup --runs 2
+//
+// Starts the local AWS stack (moto), generates the datasets once into the
+// temporary directory, and writes test/bench/results/<dataset>.json and .md.
+import { S3Client } from "@aws-sdk/client-s3";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { resolveHostTools } from "../local-aws/host-tools.js";
+import { startLocalAws, STACK_REGION } from "../local-aws/stack.js";
+import { bundleDrivers } from "./bundle.js";
+import type { BenchContext } from "./context.js";
+import { ensureDataset, type DatasetName } from "./datasets.js";
+import { benchDownload } from "./download.js";
+import { benchLogs } from "./logs.js";
+import { describeMachine } from "./machine.js";
+import { renderMarkdown, type Results } from "./report.js";
+import { benchStartup } from "./startup.js";
+import { benchUpload, MiB, type Link } from "./upload.js";
+
+const SECTIONS = ["upload", "download", "startup", "logs", "scale"] as const;
+type Section = (typeof SECTIONS)[number];
+
+const { values } = parseArgs({
+  options: {
+    dataset: { type: "string", default: "small" },
+    runs: { type: "string" },
+    only: { type: "string" },
+  },
+});
+const datasetName = values.dataset as DatasetName;
+if (datasetName !== "small" && datasetName !== "large") throw new Error("--dataset must be small or large");
+const runs = Number(values.runs ?? (datasetName === "large" ? 3 : 5));
+const only = new Set((values.only?.split(",") ?? SECTIONS) as Section[]);
+for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`unknown section ${section}; choose from ${SECTIONS.join(", ")}`);
+
+// Through 5 MiB/s the large dataset's uncompressed baseline alone would take
+// 10 minutes a run, so that link is measured on the small dataset only.
+const LINKS: Link[] = [{ name: "loopback" }, { name: "20 MiB/s", rate: 20 * MiB }, ...(datasetName === "small" ? [{ name: "5 MiB/s", rate: 5 * MiB }] : [])];
+
+// The SDK's notice about Node 20 support is for maintainers, not for these figures.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const started = Date.now();
+const results: Results = { dataset: datasetName, runs, date: new Date().toISOString(), machine: describeMachine(), upload: [], download: [], scale: [] };
+const dataset = ensureDataset(datasetName);
+results.datasetSize = { files: dataset.files, MiB: Math.round(dataset.bytes / MiB) };
+const scratch = mkdtempSync(join(tmpdir(), "nextstrain-ts-bench-run-"));
+const drivers = await bundleDrivers();
+const tools = await resolveHostTools();
+const stack = await startLocalAws();
+const s3 = new S3Client({ endpoint: stack.motoEndpoint, region: STACK_REGION, forcePathStyle: true, credentials: { accessKeyId: stack.env.AWS_ACCESS_KEY_ID, secretAccessKey: stack.env.AWS_SECRET_ACCESS_KEY } });
+const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, AWS_ENDPOINT_URL: stack.motoEndpoint };
+const context: BenchContext = { stack, drivers, env, baselineEnv: { ...env, PATH: tools.jobPath }, runs, s3, scratch };
+try {
+  if (only.has("startup")) results.startup = await benchStartup(context);
+  if (only.has("upload")) for (const link of LINKS) results.upload.push(await benchUpload(context, dataset, link));
+  if (only.has("download")) results.download.push(await benchDownload(context, dataset));
+  if (only.has("logs")) results.logs = await benchLogs(context);
+  if (only.has("scale")) {
+    const many = ensureDataset("many");
+    const scaleContext = { ...context, runs: Math.min(runs, 3) };
+    results.scale.push(await benchUpload(scaleContext, many, { name: "loopback" }, false));
+    results.scale.push(await benchDownload(scaleContext, many));
+  }
+} finally {
+  s3.destroy();
+  await stack.stop();
+  rmSync(scratch, { recursive: true, force: true });
+}
+results.minutes = Math.round((Date.now() - started) / 600) / 100;
+results.machine.loadAverage = describeMachine().loadAverage;
+const out = join(dirname(fileURLToPath(import.meta.url)), "results");
+mkdirSync(out, { recursive: true });
+writeFileSync(join(out, `${datasetName}.json`), `${JSON.stringify(results, null, 2)}\n`);
+const markdown = renderMarkdown(results);
+writeFileSync(join(out, `${datasetName}.md`), markdown);
+process.stdout.write(markdown);

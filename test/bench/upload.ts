@@ -1,0 +1,84 @@
+// P1: the upload of a build directory, ours against `zip -r -0` / `zip -r -1`
+// followed by `aws s3 cp`, on plain loopback and through shaped links. The
+// variants alternate within each run so that a busy moment of the machine
+// hits them alike.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { BUCKET, deleteObject, type BenchContext } from "./context.js";
+import type { Dataset } from "./datasets.js";
+import { max, measure, median, round } from "./measure.js";
+import { startProxy } from "./proxy.js";
+
+export interface Link {
+  name: string;
+  /** Bytes per second; undefined for plain loopback (straight to moto). */
+  rate?: number;
+}
+
+export const MiB = 1024 * 1024;
+
+interface Sample {
+  seconds: number;
+  peakRssMB: number;
+  stageSeconds?: number;
+  archiveBytes?: number;
+}
+
+export interface UploadFigures {
+  dataset: string;
+  link: string;
+  runs: Record<string, Sample[]>;
+  median: Record<string, { seconds: number; peakRssMB: number; stageSeconds?: number; archiveMB?: number }>;
+  ratios: { oursVsZip0: number; oursVsZip1: number };
+}
+
+/** The baselines skip what the tool skips, so both send the same files. */
+const ZIP_EXCLUDES = [".git/*", ".snakemake/*", "environment*", "*/__pycache__/*", "*.pyc"];
+
+export async function benchUpload(context: BenchContext, dataset: Dataset, link: Link, baselines = true): Promise<UploadFigures> {
+  const proxy = link.rate ? await startProxy(context.stack.motoEndpoint, link.rate) : undefined;
+  const endpoint = proxy?.endpoint ?? context.stack.motoEndpoint;
+  const runs: Record<string, Sample[]> = baselines ? { ours: [], "zip -0 + aws s3 cp": [], "zip -1 + aws s3 cp": [] } : { ours: [] };
+  try {
+    for (let run = 0; run < context.runs; run++) {
+      const key = `bench/upload-${dataset.name}-${run}.zip`;
+      const ours = await measure("node", [context.drivers.upload, endpoint, BUCKET, key, dataset.dir], { env: context.env });
+      const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as { stageSeconds: number; archiveBytes: number };
+      runs.ours?.push({ seconds: ours.seconds, peakRssMB: ours.peakRssMB, stageSeconds: answer.stageSeconds, archiveBytes: answer.archiveBytes });
+      await deleteObject(context, key);
+
+      for (const level of baselines ? [0, 1] : []) {
+        const archive = join(context.scratch, `baseline-${level}.zip`);
+        const script = `zip -r -${level} -q "$1" . -x ${ZIP_EXCLUDES.map((pattern) => `'${pattern}'`).join(" ")} && aws --endpoint-url "$2" s3 cp --only-show-errors "$1" "s3://${BUCKET}/${key}" && stat -c %s "$1"`;
+        const baseline = await measure("bash", ["-c", script, "baseline", archive, endpoint], { cwd: dataset.dir, env: context.baselineEnv });
+        runs[`zip -${level} + aws s3 cp`]?.push({ seconds: baseline.seconds, peakRssMB: baseline.peakRssMB, archiveBytes: Number(baseline.stdout.trim()) });
+        rmSync(archive, { force: true });
+        await deleteObject(context, key);
+      }
+      console.error(`  upload ${dataset.name} ${link.name} run ${run + 1}: ${Object.entries(runs).map(([name, samples]) => `${name} ${samples.at(-1)?.seconds.toFixed(2)} s`).join(", ")}`);
+    }
+  } finally {
+    await proxy?.close();
+  }
+  const summary: UploadFigures["median"] = {};
+  for (const [name, samples] of Object.entries(runs)) {
+    const stage = samples.map((sample) => sample.stageSeconds).filter((value): value is number => value !== undefined);
+    summary[name] = {
+      seconds: round(median(samples.map((sample) => sample.seconds))),
+      peakRssMB: round(max(samples.map((sample) => sample.peakRssMB))),
+      ...(stage.length > 0 ? { stageSeconds: round(median(stage)) } : {}),
+      archiveMB: round(median(samples.map((sample) => sample.archiveBytes ?? 0)) / MiB),
+    };
+  }
+  const seconds = (name: string) => summary[name]?.seconds ?? Number.NaN;
+  return {
+    dataset: dataset.name,
+    link: link.name,
+    runs,
+    median: summary,
+    ratios: {
+      oursVsZip0: round(seconds("ours") / seconds("zip -0 + aws s3 cp")),
+      oursVsZip1: round(seconds("ours") / seconds("zip -1 + aws s3 cp")),
+    },
+  };
+}
