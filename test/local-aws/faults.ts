@@ -1,8 +1,9 @@
 // Injected faults, per service, operation and access key, so the tool meets
 // what a flaky link or a busy AWS does to it:
 //
-//  - `throttle` / `server-error`: an error answer in that service's own shape
-//    (so the SDK's retry logic sees what it would see from AWS);
+//  - `throttle` / `server-error` / `access-denied` / `expired-token`: an error
+//    answer in that service's own shape (so the SDK sees what it would see
+//    from AWS);
 //  - `reset`: the connection is cut mid-body (half the request body read, or
 //    half the answer sent);
 //  - `delay`: the call is served `delayMs` late;
@@ -14,8 +15,9 @@
 // with their outcome, so tests can count, say, UploadPart calls per part.
 import type { RequestInfo } from "./requests.js";
 
-export type FaultKind = "throttle" | "server-error" | "reset" | "delay" | "blackout";
-export const FAULT_KINDS: readonly FaultKind[] = ["throttle", "server-error", "reset", "delay", "blackout"];
+export type ErrorKind = "throttle" | "server-error" | "access-denied" | "expired-token";
+export type FaultKind = ErrorKind | "reset" | "delay" | "blackout";
+export const FAULT_KINDS: readonly FaultKind[] = ["throttle", "server-error", "access-denied", "expired-token", "reset", "delay", "blackout"];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -134,6 +136,8 @@ export class Faults {
     switch (rule.kind) {
       case "throttle":
       case "server-error":
+      case "access-denied":
+      case "expired-token":
         return { kind: "respond", response: faultResponse(rule.kind, rule.service) };
       case "reset":
         return { kind: "reset" };
@@ -149,19 +153,36 @@ export class Faults {
   }
 }
 
-export function faultResponse(kind: "throttle" | "server-error", service: string | undefined): FaultResponse {
+// [status, code, message] per service family.
+const S3_ERRORS: Record<ErrorKind, [number, string, string]> = {
+  throttle: [503, "SlowDown", "Please reduce your request rate."],
+  "server-error": [500, "InternalError", "We encountered an internal error. Please try again."],
+  "access-denied": [403, "AccessDenied", "Access Denied"],
+  "expired-token": [400, "ExpiredToken", "The provided token has expired."],
+};
+const BATCH_ERRORS: Record<ErrorKind, [number, string, string]> = {
+  throttle: [429, "TooManyRequestsException", "Too Many Requests"],
+  "server-error": [500, "ServerException", "Internal Server Error"],
+  "access-denied": [403, "AccessDeniedException", "User is not authorized to perform this action"],
+  "expired-token": [403, "ExpiredTokenException", "The security token included in the request is expired"],
+};
+const JSON_ERRORS: Record<ErrorKind, [number, string, string]> = {
+  throttle: [400, "ThrottlingException", "Rate exceeded"],
+  "server-error": [500, "ServiceUnavailableException", "Service Unavailable"],
+  "access-denied": [400, "AccessDeniedException", "User is not authorized to perform this action"],
+  "expired-token": [400, "ExpiredTokenException", "The security token included in the request is expired"],
+};
+
+export function faultResponse(kind: ErrorKind, service: string | undefined): FaultResponse {
   if (service === "s3") {
-    const [status, code, message] = kind === "throttle" ? [503, "SlowDown", "Please reduce your request rate."] : [500, "InternalError", "We encountered an internal error. Please try again."];
+    const [status, code, message] = S3_ERRORS[kind];
     return {
       status,
       headers: { "content-type": "application/xml" },
       body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>local-aws</RequestId></Error>`,
     };
   }
-  const [status, type, message] =
-    service === "batch"
-      ? kind === "throttle" ? [429, "TooManyRequestsException", "Too Many Requests"] : [500, "ServerException", "Internal Server Error"]
-      : kind === "throttle" ? [400, "ThrottlingException", "Rate exceeded"] : [500, "ServiceUnavailableException", "Service Unavailable"];
+  const [status, type, message] = (service === "batch" ? BATCH_ERRORS : JSON_ERRORS)[kind];
   return {
     status,
     headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-ErrorType": type },

@@ -55,20 +55,20 @@ export interface Entry {
   ino: number;
 }
 
-/** Every entry below `root` (not following symlinks), by relative path. */
+/** Every entry below `root` (not following symlinks), by relative path; names need not be UTF-8. */
 export function snapshot(root: string): Map<string, Entry> {
   const entries = new Map<string, Entry>();
-  const visit = (dir: string) => {
-    for (const name of readdirSync(dir).sort()) {
-      const full = path.join(dir, name);
+  const visit = (dir: Buffer) => {
+    for (const name of readdirSync(dir, { encoding: "buffer" }).sort(Buffer.compare)) {
+      const full = Buffer.concat([dir, Buffer.from("/"), name]);
       const stat = lstatSync(full);
-      const rel = path.relative(root, full);
+      const rel = path.relative(root, full.toString());
       const base = { mode: stat.mode, mtimeMs: stat.mtimeMs, ino: stat.ino };
       if (stat.isDirectory()) {
         entries.set(rel, { kind: "dir", ...base });
         visit(full);
       } else if (stat.isSymbolicLink()) {
-        entries.set(rel, { kind: "symlink", content: readlinkSync(full), ...base });
+        entries.set(rel, { kind: "symlink", content: readlinkSync(full, { encoding: "buffer" }).toString("hex"), ...base });
       } else if (stat.isFile()) {
         let content: string;
         try {
@@ -82,7 +82,7 @@ export function snapshot(root: string): Map<string, Entry> {
       }
     }
   };
-  visit(root);
+  visit(Buffer.from(root));
   return entries;
 }
 
