@@ -1,6 +1,7 @@
 // Shared by the reliability tests: an access key of one's own (so fault rules
 // touch only the test that set them), snapshots of directory trees, and
 // direct reads of what the tool left in S3.
+import { execFileSync } from "node:child_process";
 import { createCipheriv, createHash, randomBytes } from "node:crypto";
 import { lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -112,4 +113,40 @@ export function runIdOf(stdout: string): string {
   const id = /Nextstrain Run ID: (\S+)/.exec(stdout)?.[1];
   if (!id) throw new Error(`no run id in:\n${stdout}`);
   return id;
+}
+
+/** An image no directory serves: the job fails to start, so the uploaded archive stays as uploaded. */
+export const ABSENT_IMAGE = "reliability/absent:1";
+
+export interface CraftedMember {
+  name: string;
+  data?: string;
+  /** A symlink entry pointing at `data`. */
+  symlink?: boolean;
+  /** Bytes of zeros instead of data. */
+  zeros?: number;
+}
+
+/** A ZIP with exactly these member names, written by Python's zipfile (which keeps names as given). */
+export function craftZip(members: CraftedMember[]): Buffer {
+  const script = `
+import io, json, sys, zipfile
+buffer = io.BytesIO()
+with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    for m in json.loads(sys.argv[1]):
+        info = zipfile.ZipInfo(m["name"], (2026, 1, 2, 3, 4, 6))
+        info.create_system = 3
+        info.external_attr = (0o120777 if m.get("symlink") else 0o100644) << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, bytes(m["zeros"]) if "zeros" in m else m.get("data", "").encode())
+sys.stdout.buffer.write(buffer.getvalue())
+`;
+  return execFileSync("python3", ["-c", script, JSON.stringify(members)], { maxBuffer: 1 << 28 });
+}
+
+/** Member names of a ZIP, as Info-ZIP lists them. */
+export function zipNames(zip: Buffer, scratch: string): string[] {
+  const file = path.join(scratch, `list-${randomBytes(4).toString("hex")}.zip`);
+  writeFileSync(file, zip);
+  return execFileSync("zipinfo", ["-1", file], { encoding: "utf8" }).split("\n").filter(Boolean);
 }

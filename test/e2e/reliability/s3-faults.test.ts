@@ -7,12 +7,10 @@ import { describe, expect, it } from "vitest";
 import type { RecordedCall } from "../../local-aws/faults.js";
 import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, writeFiles } from "../build/fixtures.js";
-import { contents, getObject, multipartUploads, objectKeys, ownKey, runIdOf, snapshot, writeRandomFile } from "./helpers.js";
+import { ABSENT_IMAGE, contents, getObject, multipartUploads, objectKeys, ownKey, runIdOf, snapshot, writeRandomFile } from "./helpers.js";
 
 const { control } = localAws();
 
-/** An image no directory serves: the job fails to start, so the uploaded archive stays as uploaded. */
-const ABSENT_IMAGE = "reliability/absent:1";
 const MiB = 1024 * 1024;
 const FIXED_TIME = new Date("2026-01-02T03:04:06Z");
 
