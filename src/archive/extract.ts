@@ -18,10 +18,10 @@
  * are listed in one error at the end, after everything else is extracted.
  */
 import { createWriteStream, readFileSync, statSync } from "node:fs";
-import { chmod, lstat, mkdir, open, rename, rm, utimes } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, realpath, rename, rm, utimes } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { randomBytes } from "node:crypto";
-import { dirname, join } from "node:path";
+import { dirname, join, sep } from "node:path";
 import { Transform, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { crc32 } from "node:zlib";
@@ -71,6 +71,7 @@ export interface ExtractResult {
  */
 export async function extractChanged(source: RangeSource, options: ExtractOptions): Promise<ExtractResult> {
   const { entries } = await readZipDirectory(source);
+  await removeLeftovers(options.buildRoot, entries);
   const result: ExtractResult = { extracted: 0, unchanged: 0 };
   const refused: string[] = [];
 
@@ -143,6 +144,30 @@ function isUnchanged(target: string, entry: ZipEntry, knownUnchanged: ExtractOpt
     return false; // not a directory on the way, a loop...: read it as usual
   }
   return stats !== undefined && stats.isFile() && knownUnchanged(target, stats.size, stats.mtimeMs, entry.crc32);
+}
+
+const PARTIAL_PREFIX = ".nextstrain-ts-partial-";
+const PARTIAL_NAME = /^\.nextstrain-ts-partial-[0-9a-f]{16}$/;
+
+/**
+ * Removes the temporary files a killed download left in the directories this
+ * archive writes to: a SIGKILL (or a power cut) gives no chance to clean up,
+ * and they would otherwise stay and be uploaded with the next build. Only
+ * directories that really are inside the build root are looked at.
+ */
+async function removeLeftovers(buildRoot: string, entries: readonly ZipEntry[]): Promise<void> {
+  const directories = new Set<string>();
+  for (const entry of entries) {
+    const parts = safeParts(entry.name);
+    if (parts !== undefined && parts.length > 0) directories.add(join(buildRoot, ...parts.slice(0, -1)));
+  }
+  for (const directory of directories) {
+    const real = await realpath(directory).catch(() => undefined);
+    if (real === undefined || (real !== buildRoot && !real.startsWith(buildRoot + sep))) continue;
+    for (const name of await readdir(real).catch(() => [])) {
+      if (PARTIAL_NAME.test(name)) await rm(join(real, name), { force: true });
+    }
+  }
 }
 
 /** The path components of a member name, or undefined for absolute names and names with `..` (C85). */
@@ -225,7 +250,7 @@ async function writeFile(
   options: ExtractOptions,
 ): Promise<void> {
   const directory = dirname(target);
-  const temporary = join(directory, `.nextstrain-ts-partial-${randomBytes(8).toString("hex")}`);
+  const temporary = join(directory, `${PARTIAL_PREFIX}${randomBytes(8).toString("hex")}`);
   // A replaced file keeps its permissions; a new one gets the umask's, as in the CLI.
   const mode = existing ? existing.mode & 0o7777 : 0o666;
   const count = new Transform({

@@ -19,7 +19,7 @@ import { errorCode, readFailure } from "./fs-errors.js";
 /** Whether to leave a path (and, for a directory, everything below it) out. */
 export type ExcludePredicate = (absPath: string, isDirectory: boolean) => boolean;
 
-export type SkipReason = "fifo" | "socket" | "device" | "dangling-symlink" | "symlink-loop" | "vanished";
+export type SkipReason = "fifo" | "socket" | "device" | "dangling-symlink" | "symlink-loop" | "undecodable-name" | "vanished";
 
 export interface WalkEntry {
   /** Absolute path as walked: below a followed symlink, the link's path, not its target's. */
@@ -109,8 +109,11 @@ function statFollowing(path: string): BigIntStats | SkipReason {
   } catch (error) {
     const code = errorCode(error);
     if (code !== "ENOENT" && code !== "ELOOP" && code !== "ENOTDIR") throw readFailure(error, path);
-    // A dangling (or circular) link, or a file deleted while we walk.
+    // A dangling (or circular) link, or a file deleted while we walk; or a name
+    // that is not UTF-8: Node decodes it with U+FFFD in place of the bad bytes,
+    // and that name does not exist.
     const link = lstatSync(path, { throwIfNoEntry: false });
-    return link?.isSymbolicLink() ? "dangling-symlink" : "vanished";
+    if (link?.isSymbolicLink()) return "dangling-symlink";
+    return path.includes("\uFFFD") ? "undecodable-name" : "vanished";
   }
 }

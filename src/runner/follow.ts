@@ -53,6 +53,30 @@ export function waitingHint(reason: string): string | undefined {
   return undefined;
 }
 
+/** What to do next about a job that failed, by the way it failed; undefined for a job that succeeded. */
+export function failureHint(job: JobState): string | undefined {
+  if (!job.isFailed) return undefined;
+  const container = job.detail.container?.reason ?? "";
+  const status = job.detail.statusReason ?? "";
+  if (job.stoppedByUser) return "The job was stopped on request, so its results were not downloaded. Run the build again to start over.";
+  if (container.startsWith("OutOfMemoryError")) {
+    return "The job ran out of memory. Ask for more with --memory (or --aws-batch-memory, the aws-batch memory setting), or make the workflow use less.";
+  }
+  if (status.includes("attempt duration exceeded timeout")) {
+    return "The job ran longer than its timeout allows. Raise the timeout (attemptDurationSeconds) of the job definition (--aws-batch-job), or split the workflow into shorter runs.";
+  }
+  if (/^Host EC2 .* terminated/.test(status)) {
+    return "The machine running the job went away (a Spot instance reclaimed, or scaled in). Run the build again; a retry strategy in the job definition retries such jobs by itself.";
+  }
+  if (/^Cannot(Pull|Start|Inspect|Create)Container/.test(container) || status === "Task failed to start") {
+    return "The job's container never started. Check that the image (--image) exists and that the compute environment may pull it; the reason above says more.";
+  }
+  if (job.exitCode !== undefined && job.exitCode !== 0) {
+    return `The workflow exited with status ${job.exitCode}: its log above says why. Fix the build and run it again.`;
+  }
+  return undefined;
+}
+
 export async function followJob(jobId: string, deps: FollowDeps, options: FollowOptions): Promise<JobState> {
   const { reporter } = deps;
   const now = deps.now ?? Date.now;
@@ -120,6 +144,8 @@ export async function followJob(jobId: string, deps: FollowDeps, options: Follow
         }
         const final = finalStatusLine(job, now());
         reporter.stage(final.label, final.detail);
+        const hint = failureHint(job);
+        if (hint) reporter.warn(hint);
         return job;
       }
       await sleep(statusPollDelay(now() - started), options.signal);

@@ -38,6 +38,7 @@ const SKIPPED: Record<SkipReason, string> = {
   device: "it is a device",
   "dangling-symlink": "it is a symlink to nothing",
   "symlink-loop": "it is a symlink to one of its own parent directories",
+  "undecodable-name": "its name is not valid UTF-8; rename it to upload it",
   vanished: "it disappeared while the directory was read",
 };
 

@@ -1,7 +1,7 @@
 // The stack's control API (under /_local-aws/ on the stack endpoint) and the
 // client tests use to drive it: failure simulation, faults, purging jobs,
 // delays and image directories.
-import type { FaultRule } from "./faults.js";
+import type { FaultRule, RecordedCall } from "./faults.js";
 import type { Delays, FailureRequest } from "./batch/scheduler.js";
 
 export const CONTROL_PREFIX = "/_local-aws";
@@ -18,13 +18,23 @@ export class LocalAwsControl {
     return this.call("GET", "/delays") as Promise<Delays>;
   }
 
-  /** Throttling or 5xx answers on a share of the calls to a service / operation. */
+  /** Throttling, 5xx answers, cut connections, delays or a blackout on a share of the calls to a service / operation. */
   async addFault(rule: FaultRule): Promise<void> {
     await this.call("POST", "/faults", rule);
   }
 
   async clearFaults(): Promise<void> {
     await this.call("DELETE", "/faults");
+  }
+
+  /** Starts listing the calls signed with this access key (a fault rule naming the key does too). */
+  async recordCalls(accessKeyId: string): Promise<void> {
+    await this.call("POST", `/calls/${encodeURIComponent(accessKeyId)}`);
+  }
+
+  /** The calls signed with this access key since recording began, with their outcome. */
+  calls(accessKeyId: string): Promise<RecordedCall[]> {
+    return this.call("GET", `/calls/${encodeURIComponent(accessKeyId)}`) as Promise<RecordedCall[]>;
   }
 
   /** The next submitted job (or the next one with that name) fails this way. */

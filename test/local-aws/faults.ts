@@ -1,9 +1,23 @@
-// Injected faults: throttling or server errors on a chosen share of the calls
-// to one service (and operation), answered in that service's own error shape
-// so the SDK's retry logic sees what it would see from AWS.
+// Injected faults, per service, operation and access key, so the tool meets
+// what a flaky link or a busy AWS does to it:
+//
+//  - `throttle` / `server-error` / `access-denied` / `expired-token`: an error
+//    answer in that service's own shape (so the SDK sees what it would see
+//    from AWS);
+//  - `reset`: the connection is cut mid-body (half the request body read, or
+//    half the answer sent);
+//  - `delay`: the call is served `delayMs` late;
+//  - `blackout`: from the first matching call on, every call with the same
+//    access key hangs for `durationMs` and then has its connection cut, as
+//    when a laptop loses its network for a while.
+//
+// Calls signed with a key being recorded (any key a rule names) are listed
+// with their outcome, so tests can count, say, UploadPart calls per part.
 import type { RequestInfo } from "./requests.js";
 
-export type FaultKind = "throttle" | "server-error";
+export type ErrorKind = "throttle" | "server-error" | "access-denied" | "expired-token";
+export type FaultKind = ErrorKind | "reset" | "delay" | "blackout";
+export const FAULT_KINDS: readonly FaultKind[] = ["throttle", "server-error", "access-denied", "expired-token", "reset", "delay", "blackout"];
 
 export interface FaultRule {
   kind: FaultKind;
@@ -15,8 +29,16 @@ export interface FaultRule {
   fraction?: number;
   /** Stop after failing this many calls. */
   count?: number;
+  /** Let this many matching calls through before the rule applies. */
+  after?: number;
+  /** The rule lapses this many milliseconds after it was added. */
+  forMs?: number;
   /** Only calls signed with this access key: lets tests running side by side keep their faults apart. */
   accessKeyId?: string;
+  /** `delay`: how late the answer comes. */
+  delayMs?: number;
+  /** `blackout`: how long all traffic of the access key is lost. */
+  durationMs?: number;
 }
 
 export interface FaultResponse {
@@ -25,53 +47,142 @@ export interface FaultResponse {
   body: string;
 }
 
+/** What the server does with a call a rule caught. */
+export type FaultAction =
+  | { kind: "respond"; response: FaultResponse }
+  | { kind: "reset" }
+  | { kind: "delay"; ms: number }
+  /** Hold the call until `untilMs` (epoch ms), then cut its connection. */
+  | { kind: "blackout"; untilMs: number };
+
+/** One call signed with a recorded key, and what became of it. */
+export interface RecordedCall {
+  service?: string;
+  operation?: string;
+  /** The S3 part number, for UploadPart. */
+  partNumber?: number;
+  /** HTTP status of the answer, or the fault that ended the call. */
+  outcome: number | FaultKind;
+}
+
 interface ActiveRule extends FaultRule {
   credit: number;
   failed: number;
+  seen: number;
+  expiresAt: number;
 }
 
 export class Faults {
   private rules: ActiveRule[] = [];
+  /** Access key (or "*") -> end of its blackout. */
+  private blackouts = new Map<string, number>();
+  private recorded = new Map<string, RecordedCall[]>();
+
+  constructor(private readonly now: () => number = Date.now) {}
 
   add(rule: FaultRule): void {
-    this.rules.push({ ...rule, credit: 0, failed: 0 });
+    if (!FAULT_KINDS.includes(rule.kind)) throw new Error(`kind must be one of ${FAULT_KINDS.join(", ")}`);
+    this.rules.push({ ...rule, credit: 0, failed: 0, seen: 0, expiresAt: rule.forMs === undefined ? Infinity : this.now() + rule.forMs });
+    if (rule.accessKeyId !== undefined) this.record(rule.accessKeyId);
   }
 
   clear(): void {
     this.rules = [];
+    this.blackouts.clear();
   }
 
-  /** The error to answer instead of serving the request, if a rule says so. */
-  check(info: RequestInfo): FaultResponse | undefined {
+  /** Starts listing the calls signed with this key (kept until the stack stops). */
+  record(accessKeyId: string): void {
+    if (!this.recorded.has(accessKeyId)) this.recorded.set(accessKeyId, []);
+  }
+
+  /** The calls signed with this key so far. */
+  calls(accessKeyId: string): RecordedCall[] {
+    return this.recorded.get(accessKeyId) ?? [];
+  }
+
+  /** Notes what became of a call (only for recorded keys). */
+  note(info: RequestInfo, url: URL, outcome: RecordedCall["outcome"]): void {
+    const list = info.accessKeyId === undefined ? undefined : this.recorded.get(info.accessKeyId);
+    if (!list) return;
+    const part = info.operation === "UploadPart" ? Number(url.searchParams.get("partNumber")) : undefined;
+    list.push({ service: info.service, operation: info.operation, ...(part === undefined ? {} : { partNumber: part }), outcome });
+  }
+
+  /** What to do instead of serving the call, if a rule says so. */
+  check(info: RequestInfo): FaultAction | undefined {
+    const now = this.now();
+    const lostUntil = Math.max(this.blackouts.get(info.accessKeyId ?? "") ?? 0, this.blackouts.get("*") ?? 0);
+    if (lostUntil > now) return { kind: "blackout", untilMs: lostUntil };
+    this.rules = this.rules.filter((rule) => rule.expiresAt > now);
     for (const rule of this.rules) {
       if (rule.service !== undefined && rule.service !== info.service) continue;
       if (rule.accessKeyId !== undefined && rule.accessKeyId !== info.accessKeyId) continue;
       if (rule.operation !== undefined && rule.operation.toLowerCase() !== info.operation?.toLowerCase()) continue;
+      rule.seen += 1;
+      if (rule.seen <= (rule.after ?? 0)) continue;
       // Deterministic spreading: with fraction 0.25, every fourth matching call fails.
       rule.credit += rule.fraction ?? 1;
       if (rule.credit < 1 - 1e-9) continue;
       rule.credit -= 1;
       rule.failed += 1;
       if (rule.count !== undefined && rule.failed >= rule.count) this.rules = this.rules.filter((r) => r !== rule);
-      return faultResponse(rule.kind, info.service);
+      return this.action(rule, now);
     }
     return undefined;
   }
+
+  private action(rule: ActiveRule, now: number): FaultAction {
+    switch (rule.kind) {
+      case "throttle":
+      case "server-error":
+      case "access-denied":
+      case "expired-token":
+        return { kind: "respond", response: faultResponse(rule.kind, rule.service) };
+      case "reset":
+        return { kind: "reset" };
+      case "delay":
+        return { kind: "delay", ms: rule.delayMs ?? 1000 };
+      case "blackout": {
+        const untilMs = now + (rule.durationMs ?? 30_000);
+        this.blackouts.set(rule.accessKeyId ?? "*", untilMs);
+        this.rules = this.rules.filter((r) => r !== rule);
+        return { kind: "blackout", untilMs };
+      }
+    }
+  }
 }
 
-export function faultResponse(kind: FaultKind, service: string | undefined): FaultResponse {
+// [status, code, message] per service family.
+const S3_ERRORS: Record<ErrorKind, [number, string, string]> = {
+  throttle: [503, "SlowDown", "Please reduce your request rate."],
+  "server-error": [500, "InternalError", "We encountered an internal error. Please try again."],
+  "access-denied": [403, "AccessDenied", "Access Denied"],
+  "expired-token": [400, "ExpiredToken", "The provided token has expired."],
+};
+const BATCH_ERRORS: Record<ErrorKind, [number, string, string]> = {
+  throttle: [429, "TooManyRequestsException", "Too Many Requests"],
+  "server-error": [500, "ServerException", "Internal Server Error"],
+  "access-denied": [403, "AccessDeniedException", "User is not authorized to perform this action"],
+  "expired-token": [403, "ExpiredTokenException", "The security token included in the request is expired"],
+};
+const JSON_ERRORS: Record<ErrorKind, [number, string, string]> = {
+  throttle: [400, "ThrottlingException", "Rate exceeded"],
+  "server-error": [500, "ServiceUnavailableException", "Service Unavailable"],
+  "access-denied": [400, "AccessDeniedException", "User is not authorized to perform this action"],
+  "expired-token": [400, "ExpiredTokenException", "The security token included in the request is expired"],
+};
+
+export function faultResponse(kind: ErrorKind, service: string | undefined): FaultResponse {
   if (service === "s3") {
-    const [status, code, message] = kind === "throttle" ? [503, "SlowDown", "Please reduce your request rate."] : [500, "InternalError", "We encountered an internal error. Please try again."];
+    const [status, code, message] = S3_ERRORS[kind];
     return {
       status,
       headers: { "content-type": "application/xml" },
       body: `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>local-aws</RequestId></Error>`,
     };
   }
-  const [status, type, message] =
-    service === "batch"
-      ? kind === "throttle" ? [429, "TooManyRequestsException", "Too Many Requests"] : [500, "ServerException", "Internal Server Error"]
-      : kind === "throttle" ? [400, "ThrottlingException", "Rate exceeded"] : [500, "ServiceUnavailableException", "Service Unavailable"];
+  const [status, type, message] = (service === "batch" ? BATCH_ERRORS : JSON_ERRORS)[kind];
   return {
     status,
     headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-ErrorType": type },

@@ -11,7 +11,7 @@ import type { JsonObject } from "./batch/model.js";
 import type { Registry } from "./batch/registry.js";
 import type { Delays, FailureKind, Scheduler } from "./batch/scheduler.js";
 import { CONTROL_PREFIX } from "./control.js";
-import type { FaultRule, Faults } from "./faults.js";
+import type { FaultRule, Faults, RecordedCall } from "./faults.js";
 import { identify } from "./requests.js";
 
 export interface ServerParts {
@@ -38,34 +38,77 @@ export function createStackServer(parts: ServerParts): Server {
       return;
     }
     const info = identify(req.method ?? "GET", req.headers, url);
+    const note = (outcome: RecordedCall["outcome"]) => parts.faults.note(info, url, outcome);
     const fault = parts.faults.check(info);
-    if (fault) {
+    if (fault?.kind === "respond") {
       req.resume();
-      res.writeHead(fault.status, { ...fault.headers, "x-amzn-RequestId": randomUUID() }).end(fault.body);
+      note(fault.response.status);
+      res.writeHead(fault.response.status, { ...fault.response.headers, "x-amzn-RequestId": randomUUID() }).end(fault.response.body);
       return;
     }
-    if (info.service === "batch") {
-      void readBody(req).then((body) => batch(operations, url.pathname, body, res));
+    if (fault?.kind === "blackout") {
+      // A lost connection: nothing answers, then the connection drops.
+      note("blackout");
+      setTimeout(() => req.socket.destroy(), Math.max(0, fault.untilMs - Date.now()));
       return;
     }
-    const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
-    const upstream = httpRequest(
-      { host: moto.hostname, port: moto.port, method: req.method, path: req.url, headers, agent },
-      (answer) => {
-        const back = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
-        res.writeHead(answer.statusCode ?? 502, back);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", (error) => {
-      if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
-      res.end(`local-aws: moto unreachable: ${error.message}`);
-    });
-    req.pipe(upstream);
+    const reset = fault?.kind === "reset";
+    if (reset) note("reset");
+    const sentLength = Number(req.headers["content-length"] ?? 0);
+    if (reset && sentLength > 0) {
+      // Cut the connection once half the request body has arrived.
+      let received = 0;
+      req.on("data", (chunk: Buffer) => {
+        received += chunk.length;
+        if (received >= sentLength / 2) req.socket.destroy();
+      });
+      return;
+    }
+    const serve = () => {
+      if (info.service === "batch") {
+        void readBody(req).then((body) => batch(operations, url.pathname, body, res, reset ? undefined : note));
+        return;
+      }
+      passToMoto(req, res, { moto, agent, reset, note });
+    };
+    if (fault?.kind === "delay") setTimeout(serve, fault.ms);
+    else serve();
   });
 }
 
-function batch(operations: ReturnType<typeof batchOperations>, path: string, body: string, res: ServerResponse): void {
+interface PassOptions {
+  moto: URL;
+  agent: Agent;
+  /** Cut the connection after half of moto's answer. */
+  reset: boolean;
+  note: (outcome: number) => void;
+}
+
+function passToMoto(req: IncomingMessage, res: ServerResponse, { moto, agent, reset, note }: PassOptions): void {
+  const headers = Object.fromEntries(Object.entries(req.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+  const upstream = httpRequest(
+    { host: moto.hostname, port: moto.port, method: req.method, path: req.url, headers, agent },
+    (answer) => {
+      const back = Object.fromEntries(Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name)));
+      if (!reset) note(answer.statusCode ?? 502);
+      res.writeHead(answer.statusCode ?? 502, back);
+      if (!reset) {
+        answer.pipe(res);
+        return;
+      }
+      void readBody(answer, "buffer").then((body) => {
+        res.write(body.subarray(0, Math.floor(body.length / 2)), () => res.socket?.destroy());
+      });
+    },
+  );
+  upstream.on("error", (error) => {
+    if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+    res.end(`local-aws: moto unreachable: ${error.message}`);
+  });
+  req.pipe(upstream);
+}
+
+function batch(operations: ReturnType<typeof batchOperations>, path: string, body: string, res: ServerResponse, note?: (outcome: number) => void): void {
   const requestId = randomUUID();
   try {
     const operation = path.startsWith("/v1/") ? operations[path.slice(4)] : undefined;
@@ -77,10 +120,12 @@ function batch(operations: ReturnType<typeof batchOperations>, path: string, bod
       throw new BatchApiError("SerializationException", "Request body is not JSON");
     }
     const answer = operation(request);
+    note?.(200);
     res.writeHead(200, { "content-type": "application/json", "x-amzn-RequestId": requestId }).end(JSON.stringify(answer));
   } catch (error) {
     const apiError = error instanceof BatchApiError ? error : new BatchApiError("ServerException", (error as Error).message, 500);
     const { headers, body: text } = errorBody(apiError);
+    note?.(apiError.httpStatus);
     res.writeHead(apiError.httpStatus, { ...headers, "x-amzn-RequestId": requestId }).end(text);
   }
 }
@@ -103,7 +148,6 @@ function control(parts: ServerParts, method: string, path: string, body: string,
       return reply(200, delays);
     }
     if (path === "/faults" && method === "POST") {
-      if (input.kind !== "throttle" && input.kind !== "server-error") return reply(400, { message: "kind must be throttle or server-error" });
       parts.faults.add(input as unknown as FaultRule);
       return reply(204);
     }
@@ -111,6 +155,12 @@ function control(parts: ServerParts, method: string, path: string, body: string,
       parts.faults.clear();
       return reply(204);
     }
+    const calls = /^\/calls\/([^/]+)$/.exec(path);
+    if (calls && method === "POST") {
+      parts.faults.record(decodeURIComponent(calls[1] ?? ""));
+      return reply(204);
+    }
+    if (calls && method === "GET") return reply(200, parts.faults.calls(decodeURIComponent(calls[1] ?? "")));
     if ((path === "/failures" || job?.[2]) && method === "POST") {
       if (!FAILURE_KINDS.includes(input.kind as FailureKind)) return reply(400, { message: `kind must be one of ${FAILURE_KINDS.join(", ")}` });
       const request = { kind: input.kind as FailureKind, afterMs: input.afterMs as number | undefined };
@@ -136,11 +186,16 @@ function control(parts: ServerParts, method: string, path: string, body: string,
   }
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBody(req: IncomingMessage): Promise<string>;
+function readBody(req: IncomingMessage, as: "buffer"): Promise<Buffer>;
+function readBody(req: IncomingMessage, as?: "buffer"): Promise<string | Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      resolve(as === "buffer" ? body : body.toString("utf8"));
+    });
     req.on("error", reject);
   });
 }

@@ -234,6 +234,14 @@ describe("extractChanged interrupted (R3)", () => {
     expect(await leftovers(root)).toEqual({ files: ["big.txt"], text: "old contents" });
   });
 
+  it("removes the temporary files a killed download left in the directories it writes to, and nothing else", async () => {
+    const { root, archive } = await setUp();
+    await makeTree(root, { "results/.nextstrain-ts-partial-0123456789abcdef": "half", "results/.nextstrain-ts-partial-mine": "kept", ".nextstrain-ts-partial-fedcba9876543210": "elsewhere" });
+    await extract(archive, root);
+    expect((await readdir(join(root, "results"))).sort()).toEqual([".nextstrain-ts-partial-mine", "big.txt"]);
+    expect(await readdir(root)).toContain(".nextstrain-ts-partial-fedcba9876543210");
+  });
+
   it("reports a full disk as a UserError naming the directory, leaving the old file", async () => {
     const { root, archive } = await setUp();
     const full = () =>

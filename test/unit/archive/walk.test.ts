@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { chmod, symlink, utimes } from "node:fs/promises";
 import { createServer } from "node:net";
 import { join } from "node:path";
@@ -113,6 +114,15 @@ describe("walkTree (C52 order and pruning)", () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+
+  it("skips a name that is not UTF-8, saying so rather than that it vanished", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "ok.txt": "ok" });
+    writeFileSync(Buffer.from(`${root}/bad\xff\xfe.txt`, "latin1"), "x");
+    const { rels, skipped } = await collect(root);
+    expect([...rels].sort()).toEqual(["", "ok.txt"]);
+    expect(skipped).toEqual([[join(root, "bad\uFFFD\uFFFD.txt"), "undecodable-name"]]);
   });
 
   it("reads lazily: stopping early leaves the rest unvisited", async () => {

@@ -43,11 +43,43 @@ describe("Faults", () => {
     expect(Array.from({ length: 6 }, () => (faults.check(call) ? "x" : "."))).toEqual([".", ".", "x", ".", ".", "x"]);
     expect(faults.check({ ...call, operation: "submitjob" })).toBeUndefined();
   });
+  it("lets the first calls through, and lapses after its window", () => {
+    let now = 0;
+    const faults = new Faults(() => now);
+    faults.add({ kind: "reset", after: 2, forMs: 100 });
+    expect([faults.check(call), faults.check(call), faults.check(call)].map((f) => f?.kind)).toEqual([undefined, undefined, "reset"]);
+    now = 100;
+    expect(faults.check(call)).toBeUndefined();
+  });
+  it("answers late when asked to delay", () => {
+    const faults = new Faults();
+    faults.add({ kind: "delay", delayMs: 250 });
+    expect(faults.check(call)).toEqual({ kind: "delay", ms: 250 });
+  });
+  it("loses all traffic of the key for the blackout, then none", () => {
+    let now = 1000;
+    const faults = new Faults(() => now);
+    faults.add({ kind: "blackout", service: "s3", operation: "UploadPart", durationMs: 500, accessKeyId: "a" });
+    expect(faults.check(call)).toBeUndefined();
+    expect(faults.check({ service: "s3", operation: "UploadPart", accessKeyId: "a" })).toEqual({ kind: "blackout", untilMs: 1500 });
+    expect(faults.check(call)).toEqual({ kind: "blackout", untilMs: 1500 });
+    expect(faults.check({ ...call, accessKeyId: "b" })).toBeUndefined();
+    now = 1500;
+    expect(faults.check({ service: "s3", operation: "UploadPart", accessKeyId: "a" })).toBeUndefined();
+  });
+  it("lists the calls of recorded keys with their part numbers", () => {
+    const faults = new Faults();
+    faults.record("a");
+    faults.note({ service: "s3", operation: "UploadPart", accessKeyId: "a" }, new URL("http://x/b/k?partNumber=3&uploadId=u"), 200);
+    faults.note({ service: "s3", operation: "UploadPart", accessKeyId: "b" }, new URL("http://x/b/k?partNumber=3&uploadId=u"), 200);
+    expect(faults.calls("a")).toEqual([{ service: "s3", operation: "UploadPart", partNumber: 3, outcome: 200 }]);
+    expect(faults.calls("b")).toEqual([]);
+  });
   it("stops after count failures and keeps to its access key", () => {
     const faults = new Faults();
     faults.add({ kind: "server-error", count: 2, accessKeyId: "a" });
     expect(faults.check({ ...call, accessKeyId: "b" })).toBeUndefined();
-    expect([faults.check(call), faults.check(call), faults.check(call)].map((f) => f?.status)).toEqual([500, 500, undefined]);
+    expect([faults.check(call), faults.check(call), faults.check(call)].map((f) => (f?.kind === "respond" ? f.response.status : f))).toEqual([500, 500, undefined]);
   });
   it.each([
     ["batch", "throttle", 429, "TooManyRequestsException"],

@@ -2,7 +2,8 @@ import { BatchClient, DescribeJobsCommand, type JobDetail } from "@aws-sdk/clien
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { followJob, statusPollDelay, waitingHint } from "../../../src/runner/follow.js";
+import { JobState } from "../../../src/aws/job-state.js";
+import { failureHint, followJob, statusPollDelay, waitingHint } from "../../../src/runner/follow.js";
 import { createReporter } from "../../../src/ui/reporter.js";
 import { Writable } from "node:stream";
 
@@ -131,4 +132,21 @@ describe("polling and hints", () => {
   ])("%s", (reason, hint) => expect(waitingHint(reason)).toMatch(hint));
 
   it("has no hint for ordinary reasons", () => expect(waitingHint("Waiting for instances")).toBeUndefined());
+});
+
+describe("what to do after a failed job (R5)", () => {
+  const failed = (statusReason: string | undefined, container: JobDetail["container"] = {}) => new JobState(job("FAILED", { statusReason, container }));
+  it.each([
+    ["stopped", failed("stopped by user"), /Run the build again/],
+    ["out of memory", failed("Essential container in task exited", { exitCode: 137, reason: "OutOfMemoryError: Container killed due to memory usage" }), /--memory/],
+    ["timeout", failed("Job attempt duration exceeded timeout", { exitCode: 137 }), /timeout/],
+    ["host gone", failed("Host EC2 (instance i-0abc) terminated."), /Run the build again/],
+    ["never started", failed("Task failed to start", { reason: "CannotPullContainerError: no such image" }), /--image/],
+    ["workflow failed", failed("Essential container in task exited", { exitCode: 3 }), /exited with status 3/],
+  ])("%s", (_name, state, hint) => expect(failureHint(state)).toMatch(hint));
+
+  it("says nothing for a job that succeeded, or failed without a known cause", () => {
+    expect(failureHint(new JobState(job("SUCCEEDED", { container: { exitCode: 0 } })))).toBeUndefined();
+    expect(failureHint(failed(undefined))).toBeUndefined();
+  });
 });
