@@ -48,9 +48,10 @@ describe("S1: secrets", () => {
     const events = await logs().send(new GetLogEventsCommand({ logGroupName: BATCH_LOG_GROUP, logStreamName: stream, startFromHead: true, limit: 10_000 }));
     expect(events.events?.length).toBeGreaterThan(10);
 
-    // What stays in S3: the job deleted the env.d archive; the workdir archive, its members unpacked.
+    // What stays in S3: the job deleted the env.d archive; the job record and the workdir archive, its members unpacked.
     const keys = await objectKeys(runId);
-    expect(keys).toEqual([`${runId}.zip`]);
+    expect(keys).toEqual([`${runId}.json`, `${runId}.zip`]);
+    const record = (await getObject(`${runId}.json`)).toString("utf8");
     const archive = await getObject(`${runId}.zip`);
     const file = path.join(scratchDir("s1-archive"), "workdir.zip");
     writeFileSync(file, archive);
@@ -62,6 +63,7 @@ describe("S1: secrets", () => {
       describeJobs: JSON.stringify(described),
       logs: JSON.stringify(events.events),
       archive: archive.toString("latin1") + unpacked,
+      record,
     };
     for (const [place, text] of Object.entries(places)) {
       for (const [name, value] of Object.entries(secrets)) expect(text.includes(value), `${name} found in ${place}`).toBe(false);
