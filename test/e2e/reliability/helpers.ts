@@ -148,5 +148,5 @@ sys.stdout.buffer.write(buffer.getvalue())
 export function zipNames(zip: Buffer, scratch: string): string[] {
   const file = path.join(scratch, `list-${randomBytes(4).toString("hex")}.zip`);
   writeFileSync(file, zip);
-  return execFileSync("zipinfo", ["-1", file], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return execFileSync("zipinfo", ["-1", file], { encoding: "utf8", maxBuffer: 1 << 28 }).split("\n").filter(Boolean);
 }
