@@ -16,7 +16,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
-import { awsErrorName, credentialsProblem, describeAwsError } from "./errors.js";
+import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 import { PATIENT, withRetries, type RetryHooks } from "./retry.js";
 
 export interface S3Location {
@@ -49,9 +49,23 @@ export async function checkBucket(client: S3Client, bucket: string): Promise<voi
           "1. Your AWS credentials are invalid.\n" +
           "2. Your AWS credentials are valid but lack permissions to the bucket.\n" +
           "3. The bucket does not exist (buckets are not automatically created for safety reasons).",
-        `AWS said: ${describeAwsError(error)}. Check the bucket setting (--aws-batch-s3-bucket, NEXTSTRAIN_AWS_BATCH_S3_BUCKET or [aws-batch] s3-bucket).`,
+        `AWS said: ${bucketProblem(error)}. Check the bucket setting (--aws-batch-s3-bucket, NEXTSTRAIN_AWS_BATCH_S3_BUCKET or [aws-batch] s3-bucket).`,
       )
     );
+  }
+}
+
+/** HeadBucket answers without a body, so the SDK knows only the HTTP status. */
+function bucketProblem(error: unknown): string {
+  switch (httpStatus(error)) {
+    case 404:
+      return "no such bucket (HTTP 404)";
+    case 403:
+      return "access denied (HTTP 403)";
+    case 301:
+      return "the bucket is in another region (HTTP 301)";
+    default:
+      return describeAwsError(error);
   }
 }
 

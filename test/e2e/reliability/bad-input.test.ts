@@ -77,6 +77,18 @@ const cases: Case[] = [
   { name: "queue missing", args: (dir) => [...SCRIPT, "--aws-batch-queue", "reliability-no-queue", dir], status: 1, stderr: /job queue "reliability-no-queue" was not found in region us-east-1[\s\S]*--aws-batch-queue/ },
   { name: "wrong region: the queue is not found, naming the region in use", setup: () => ({ env: { AWS_REGION: "eu-north-1", AWS_DEFAULT_REGION: "eu-north-1" } }), args: (dir) => [...SCRIPT, "--aws-batch-queue", "reliability-other-region", dir], status: 1, stderr: /not found in region eu-north-1[\s\S]*AWS_REGION/ },
   { name: "job definition missing", args: (dir) => [...SCRIPT, "--aws-batch-job", "reliability-no-definition", dir], status: 1, stderr: /job definition «reliability-no-definition» does not exist[\s\S]*--aws-batch-job/ },
+  {
+    name: "corrupt job record",
+    setup: (_dir, outside) => {
+      mkdirSync(path.join(outside, "home", "jobs"), { recursive: true });
+      writeFileSync(path.join(outside, "home", "jobs", "11111111-1111-4111-8111-111111111111.json"), '{"schema": 1, "jobId": "11111111-');
+      return { env: { NEXTSTRAIN_HOME: path.join(outside, "home") } };
+    },
+    args: () => ["attach", "11111111-1111-4111-8111-111111111111"],
+    status: 1,
+    stderr: /The job record .*11111111-1111-4111-8111-111111111111\.json is damaged: not JSON/,
+    names: /Delete it \(rm /,
+  },
   { name: "unknown job id", args: (dir) => ["attach", "00000000-0000-4000-8000-000000000000", dir], status: 1, stderr: /Invalid or unknown job id 00000000-0000-4000-8000-000000000000 \(in region us-east-1\)/ },
   { name: "expired credentials (S3)", faults: [{ kind: "expired-token", service: "s3", operation: "CreateMultipartUpload" }, { kind: "expired-token", service: "s3", operation: "PutObject" }], status: 1, stderr: /credentials have expired[\s\S]*Renew them/ },
   { name: "expired credentials (Batch)", faults: [{ kind: "expired-token", service: "batch" }], status: 1, stderr: /credentials have expired[\s\S]*Renew them/ },
