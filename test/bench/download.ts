@@ -3,6 +3,7 @@
 // `aws s3 cp` of the whole result archive followed by `unzip -o`. Each run
 // starts from a fresh copy of the build directory. A counting proxy sits in
 // front of moto for our side, so the bytes on the wire are known too.
+import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +32,8 @@ export interface DownloadFigures {
   changedFiles: number;
   /** Spans (local header, data, descriptor) of the members that differ, plus the central directory and end records. */
   neededBytes: number;
+  /** What one 1-byte ranged GET of the result archive costs on this server (moto reads the whole object for each). */
+  getMs: number;
   runs: Record<string, Sample[]>;
   median: Record<string, { seconds: number; peakRssMB: number; stageSeconds?: number; fetchedMB?: number; gets?: number }>;
   ratios: { bytesVsNeeded: number; timeVsBaseline: number };
@@ -41,6 +44,7 @@ export async function benchDownload(context: BenchContext, dataset: Dataset): Pr
   const key = `bench/result-${dataset.name}.zip`;
   execFileSync("aws", ["--endpoint-url", context.stack.motoEndpoint, "s3", "cp", "--only-show-errors", job.archive, `s3://${BUCKET}/${key}`], { env: context.baselineEnv });
   const neededBytes = await needed(job.archive, dataset.dir);
+  const getMs = await rangedGetCost(context, key);
   const proxy = await startProxy(context.stack.motoEndpoint);
   const runs: Record<string, Sample[]> = { ours: [], "aws s3 cp + unzip -o": [] };
   try {
@@ -82,6 +86,7 @@ export async function benchDownload(context: BenchContext, dataset: Dataset): Pr
     archiveMB: round(statSync(job.archive).size / MiB),
     changedFiles: job.changed.length,
     neededBytes,
+    getMs,
     runs,
     median: summary,
     ratios: {
@@ -89,6 +94,18 @@ export async function benchDownload(context: BenchContext, dataset: Dataset): Pr
       timeVsBaseline: round((summary.ours?.seconds ?? Number.NaN) / (summary["aws s3 cp + unzip -o"]?.seconds ?? Number.NaN)),
     },
   };
+}
+
+/** Median time of a 1-byte ranged GET of the object, from this process. */
+async function rangedGetCost(context: BenchContext, key: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const answer = await context.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: "bytes=0-0" }));
+    await answer.Body?.transformToByteArray();
+    times.push(performance.now() - started);
+  }
+  return round(median(times));
 }
 
 /** What a perfect download fetches: the central directory and end records, and every member whose CRC-32 differs locally. */
