@@ -46,7 +46,7 @@ export function renderMarkdown(results: Results): string {
     );
     parts.push(table(["link", "method", "wall s", "stage s", "archive MiB", "peak RSS MB", "ours ÷ zip -0, ÷ zip -1"], rows));
   }
-  for (const figures of results.download) parts.push("", "## Download (P2)", "", downloadTable(figures));
+  for (const figures of results.download) parts.push("", `## Download (P2), from ${figures.server}`, "", downloadTable(figures));
   if (results.startup) {
     const { startup } = results;
     parts.push("", "## Start-up (P3)", "");
@@ -78,7 +78,7 @@ export function renderMarkdown(results: Results): string {
 function downloadTable(figures: DownloadFigures): string {
   const rows = Object.entries(figures.median).map(([name, m]) => [name, m.seconds, m.stageSeconds, m.fetchedMB, m.gets, m.peakRssMB]);
   return [
-    `Result archive ${figures.archiveMB} MiB; the job changed or added ${figures.changedFiles} files; changed members plus central directory: ${(figures.neededBytes / 2 ** 20).toFixed(2)} MiB. One 1-byte ranged GET of it from moto: ${figures.getMs} ms (moto reads the whole object for every GET).`,
+    `Result archive ${figures.archiveMB} MiB; the job changed or added ${figures.changedFiles} files; changed members plus central directory: ${(figures.neededBytes / 2 ** 20).toFixed(2)} MiB. One 1-byte ranged GET of it from ${figures.server}: ${figures.getMs} ms.`,
     "",
     table(["method", "wall s", "stage s", "fetched MiB", "GETs", "peak RSS MB"], rows),
     "",
