@@ -70,7 +70,7 @@ export interface ExtractResult {
  * writing) and written, in archive order.
  */
 export async function extractChanged(source: RangeSource, options: ExtractOptions): Promise<ExtractResult> {
-  const { entries } = await readZipDirectory(source);
+  const { entries, centralDirectoryOffset } = await readZipDirectory(source);
   await removeLeftovers(options.buildRoot, entries);
   const result: ExtractResult = { extracted: 0, unchanged: 0 };
   const refused: string[] = [];
@@ -91,7 +91,7 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
 
   const groups = coalesceSpans(
     changed.map(({ entry }) => entry.span),
-    DEFAULT_COALESCE,
+    { ...DEFAULT_COALESCE, alsoNeeded: source.size - centralDirectoryOffset },
   );
   const fetcher = new PrefetchingSource(source, groups, { ...DEFAULT_PREFETCH, maxGroupBytes: DEFAULT_COALESCE.maxGroupBytes });
   for (const [index, group] of groups.entries()) {

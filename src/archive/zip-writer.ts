@@ -10,6 +10,10 @@
  * 3.75 GiB or more (decided from the size before reading), for offsets past
  * 4 GiB and for more than 65,534 members.
  *
+ * Reading and deflating run ahead of the writing, in parallel on zlib's
+ * thread pool, while the output stays in member order (see Deflater and
+ * ItemQueue below; docs/performance.md has the measurements).
+ *
  * Written by hand rather than with archiver: archiver strips a leading `../`
  * from member names (the overlay members `../augur/...` must keep it, C57),
  * clamps DOS times at 2043, and leaves out the local ZIP64 extra field of large
@@ -151,7 +155,7 @@ async function* coalesce(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> 
 
 /**
  * What the reading side hands the writing side, in archive order. Data items
- * hold promises: their deflating runs on the workers while the writer is
+ * hold promises: their deflating runs on zlib's threads while the writer is
  * still busy with earlier members.
  */
 type Item =
@@ -208,7 +212,8 @@ async function* writeItems(queue: ItemQueue, options: ZipWriterOptions): AsyncGe
       yield descriptor;
       offset += descriptor.length;
       central.add(centralHeader(header, sums, current.headerOffset));
-      options.onWritten?.({ member, ...sums, crc32: sums.crc, method: header.method === METHOD_DEFLATED ? "deflate" : "store" });
+      const method = header.method === METHOD_DEFLATED ? "deflate" : "store";
+      options.onWritten?.({ member, crc32: sums.crc, size: sums.size, compressedSize: sums.compressedSize, method });
     }
   }
 

@@ -1,8 +1,11 @@
 // P2: the download after a job that changed 5% of the files and added a
 // results/ folder: ours (ranged GETs of the changed members) against
-// `aws s3 cp` of the whole result archive followed by `unzip -o`. Each run
-// starts from a fresh copy of the build directory. A counting proxy sits in
-// front of moto for our side, so the bytes on the wire are known too.
+// `aws s3 cp` of the whole result archive followed by `unzip -o`, both from
+// moto and from range-server.ts (which, like S3, reads only the bytes asked
+// for). Each run starts from a fresh copy of the build directory. A counting
+// proxy sits in front of the server for our side, so the bytes on the wire
+// are known too.
+import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +16,8 @@ import { BUCKET, deleteObject, type BenchContext } from "./context.js";
 import { ensureJobResult, type Dataset } from "./datasets.js";
 import { max, measure, median, round } from "./measure.js";
 import { startProxy } from "./proxy.js";
+import { startRangeServer } from "./range-server.js";
+import { STACK_REGION } from "../local-aws/stack.js";
 import { MiB } from "./upload.js";
 
 interface Sample {
@@ -27,21 +32,35 @@ interface Sample {
 
 export interface DownloadFigures {
   dataset: string;
+  server: Server;
   archiveMB: number;
   changedFiles: number;
   /** Spans (local header, data, descriptor) of the members that differ, plus the central directory and end records. */
   neededBytes: number;
+  /** What one 1-byte ranged GET of the result archive costs on this server (moto reads the whole object for each). */
+  getMs: number;
   runs: Record<string, Sample[]>;
   median: Record<string, { seconds: number; peakRssMB: number; stageSeconds?: number; fetchedMB?: number; gets?: number }>;
   ratios: { bytesVsNeeded: number; timeVsBaseline: number };
 }
 
-export async function benchDownload(context: BenchContext, dataset: Dataset): Promise<DownloadFigures> {
+export type Server = "moto" | "range server";
+
+export async function benchDownload(context: BenchContext, dataset: Dataset, server: Server): Promise<DownloadFigures> {
   const job = await ensureJobResult(dataset);
   const key = `bench/result-${dataset.name}.zip`;
-  execFileSync("aws", ["--endpoint-url", context.stack.motoEndpoint, "s3", "cp", "--only-show-errors", job.archive, `s3://${BUCKET}/${key}`], { env: context.baselineEnv });
+  let endpoint = context.stack.motoEndpoint;
+  let stop = () => deleteObject(context, key);
+  if (server === "moto") {
+    execFileSync("aws", ["--endpoint-url", endpoint, "s3", "cp", "--only-show-errors", job.archive, `s3://${BUCKET}/${key}`], { env: context.baselineEnv });
+  } else {
+    const ranges = await startRangeServer(BUCKET, key, job.archive);
+    endpoint = ranges.endpoint;
+    stop = () => ranges.close();
+  }
   const neededBytes = await needed(job.archive, dataset.dir);
-  const proxy = await startProxy(context.stack.motoEndpoint);
+  const getMs = await rangedGetCost(endpoint, context.env, key);
+  const proxy = await startProxy(endpoint);
   const runs: Record<string, Sample[]> = { ours: [], "aws s3 cp + unzip -o": [] };
   try {
     for (let run = 0; run < context.runs; run++) {
@@ -56,15 +75,15 @@ export async function benchDownload(context: BenchContext, dataset: Dataset): Pr
       execFileSync("cp", ["-a", dataset.dir, local]);
       const archive = join(context.scratch, "result.zip");
       const script = `aws --endpoint-url "$1" s3 cp --only-show-errors "s3://${BUCKET}/${key}" "$2" && unzip -o -q "$2" -d "$3"`;
-      const baseline = await measure("bash", ["-c", script, "baseline", context.stack.motoEndpoint, archive, local], { env: context.baselineEnv });
+      const baseline = await measure("bash", ["-c", script, "baseline", endpoint, archive, local], { env: context.baselineEnv });
       runs["aws s3 cp + unzip -o"]?.push({ seconds: baseline.seconds, peakRssMB: baseline.peakRssMB, bodyBytes: statSync(archive).size });
       rmSync(archive, { force: true });
       rmSync(local, { recursive: true, force: true });
-      console.error(`  download ${dataset.name} run ${run + 1}: ours ${ours.seconds.toFixed(2)} s (${answer.gets} GETs, ${(answer.bodyBytes / MiB).toFixed(1)} MiB), baseline ${baseline.seconds.toFixed(2)} s`);
+      console.error(`  download ${dataset.name} from ${server} run ${run + 1}: ours ${ours.seconds.toFixed(2)} s (${answer.gets} GETs, ${(answer.bodyBytes / MiB).toFixed(1)} MiB), baseline ${baseline.seconds.toFixed(2)} s`);
     }
   } finally {
     await proxy.close();
-    await deleteObject(context, key);
+    await stop();
   }
   const summary: DownloadFigures["median"] = {};
   for (const [name, samples] of Object.entries(runs)) {
@@ -79,9 +98,11 @@ export async function benchDownload(context: BenchContext, dataset: Dataset): Pr
   const oursBytes = median(runs.ours?.map((sample) => sample.bodyBytes ?? 0) ?? []);
   return {
     dataset: dataset.name,
+    server,
     archiveMB: round(statSync(job.archive).size / MiB),
     changedFiles: job.changed.length,
     neededBytes,
+    getMs,
     runs,
     median: summary,
     ratios: {
@@ -89,6 +110,23 @@ export async function benchDownload(context: BenchContext, dataset: Dataset): Pr
       timeVsBaseline: round((summary.ours?.seconds ?? Number.NaN) / (summary["aws s3 cp + unzip -o"]?.seconds ?? Number.NaN)),
     },
   };
+}
+
+/** Median time of a 1-byte ranged GET of the object, from this process. */
+async function rangedGetCost(endpoint: string, env: NodeJS.ProcessEnv, key: string): Promise<number> {
+  const s3 = new S3Client({ endpoint, region: STACK_REGION, forcePathStyle: true, credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID ?? "", secretAccessKey: env.AWS_SECRET_ACCESS_KEY ?? "" } });
+  const times: number[] = [];
+  try {
+    for (let i = 0; i < 5; i++) {
+      const started = performance.now();
+      const answer = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: key, Range: "bytes=0-0" }));
+      await answer.Body?.transformToByteArray();
+      times.push(performance.now() - started);
+    }
+  } finally {
+    s3.destroy();
+  }
+  return round(median(times));
 }
 
 /** What a perfect download fetches: the central directory and end records, and every member whose CRC-32 differs locally. */

@@ -1,6 +1,7 @@
 // The benchmark results as JSON (everything, every run) and as Markdown
 // tables (medians and ratios), with the targets of docs/performance.md.
 import type { DownloadFigures } from "./download.js";
+import type { LevelFigures } from "./levels.js";
 import type { LogFigures } from "./logs.js";
 import type { Machine } from "./machine.js";
 import type { StartupFigures } from "./startup.js";
@@ -12,6 +13,7 @@ export interface Results {
   date: string;
   machine: Machine;
   datasetSize?: { files: number; MiB: number };
+  levels?: LevelFigures[];
   startup?: StartupFigures;
   upload: UploadFigures[];
   download: DownloadFigures[];
@@ -32,6 +34,11 @@ export function renderMarkdown(results: Results): string {
     `${results.date}; ${machine.nproc} CPUs (${machine.cpu}), ${machine.memoryGiB} GiB memory, Node ${machine.node}; load average at the end ${machine.loadAverage.join(" ")}; ${results.runs} runs per figure (medians; peak RSS is the largest of the runs); ${results.minutes ?? "?"} minutes in all.`,
     results.datasetSize ? `Dataset: ${results.datasetSize.files} files, ${results.datasetSize.MiB} MiB uploaded.` : "",
   ];
+  if (results.levels) {
+    parts.push("", "## Deflate levels (one thread)", "");
+    const levels = results.levels[0]?.byLevel.map((entry) => entry.level) ?? [];
+    parts.push(table(["files", "MiB", ...levels.map((level) => `level ${level}: ratio, MB/s`)], results.levels.map((figures) => [figures.kind, figures.MiB, ...figures.byLevel.map((entry) => `${entry.ratio}, ${entry.MBps}`)])));
+  }
   if (results.upload.length > 0) {
     parts.push("", "## Upload (P1)", "");
     const rows = results.upload.flatMap((figures) =>
@@ -39,7 +46,7 @@ export function renderMarkdown(results: Results): string {
     );
     parts.push(table(["link", "method", "wall s", "stage s", "archive MiB", "peak RSS MB", "ours ÷ zip -0, ÷ zip -1"], rows));
   }
-  for (const figures of results.download) parts.push("", "## Download (P2)", "", downloadTable(figures));
+  for (const figures of results.download) parts.push("", `## Download (P2), from ${figures.server}`, "", downloadTable(figures));
   if (results.startup) {
     const { startup } = results;
     parts.push("", "## Start-up (P3)", "");
@@ -71,7 +78,7 @@ export function renderMarkdown(results: Results): string {
 function downloadTable(figures: DownloadFigures): string {
   const rows = Object.entries(figures.median).map(([name, m]) => [name, m.seconds, m.stageSeconds, m.fetchedMB, m.gets, m.peakRssMB]);
   return [
-    `Result archive ${figures.archiveMB} MiB; the job changed or added ${figures.changedFiles} files; changed members plus central directory: ${(figures.neededBytes / 2 ** 20).toFixed(2)} MiB.`,
+    `Result archive ${figures.archiveMB} MiB; the job changed or added ${figures.changedFiles} files; changed members plus central directory: ${(figures.neededBytes / 2 ** 20).toFixed(2)} MiB. One 1-byte ranged GET of it from ${figures.server}: ${figures.getMs} ms.`,
     "",
     table(["method", "wall s", "stage s", "fetched MiB", "GETs", "peak RSS MB"], rows),
     "",

@@ -3,12 +3,13 @@
 //
 //   npm run bench                         # small dataset, 5 runs each
 //   npm run bench -- --dataset large      # large dataset, 3 runs each
-//   npm run bench -- --only upload,startup --runs 2
+//   npm run bench -- --only upload,startup --runs 2   # keeps the other sections' last figures
+//   npm run bench -- --only download --download-from "range server"
 //
 // Starts the local AWS stack (moto), generates the datasets once into the
 // temporary directory, and writes test/bench/results/<dataset>.json and .md.
 import { S3Client } from "@aws-sdk/client-s3";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,14 +19,15 @@ import { startLocalAws, STACK_REGION } from "../local-aws/stack.js";
 import { bundleDrivers } from "./bundle.js";
 import type { BenchContext } from "./context.js";
 import { ensureDataset, type DatasetName } from "./datasets.js";
-import { benchDownload } from "./download.js";
+import { benchDownload, type Server } from "./download.js";
+import { benchLevels } from "./levels.js";
 import { benchLogs } from "./logs.js";
 import { describeMachine } from "./machine.js";
 import { renderMarkdown, type Results } from "./report.js";
 import { benchStartup } from "./startup.js";
 import { benchUpload, MiB, type Link } from "./upload.js";
 
-const SECTIONS = ["upload", "download", "startup", "logs", "scale"] as const;
+const SECTIONS = ["levels", "upload", "download", "startup", "logs", "scale"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -33,12 +35,15 @@ const { values } = parseArgs({
     dataset: { type: "string", default: "small" },
     runs: { type: "string" },
     only: { type: "string" },
+    "download-from": { type: "string", default: "range server,moto" },
   },
 });
 const datasetName = values.dataset as DatasetName;
 if (datasetName !== "small" && datasetName !== "large") throw new Error("--dataset must be small or large");
 const runs = Number(values.runs ?? (datasetName === "large" ? 3 : 5));
-const only = new Set((values.only?.split(",") ?? SECTIONS) as Section[]);
+// The 100,000-file section does not depend on the dataset: it runs with the
+// small one, which keeps the large run within about 15 minutes.
+const only = new Set((values.only?.split(",") ?? SECTIONS.filter((section) => datasetName === "small" || section !== "scale")) as Section[]);
 for (const section of only) if (!SECTIONS.includes(section)) throw new Error(`unknown section ${section}; choose from ${SECTIONS.join(", ")}`);
 
 // Through 5 MiB/s the large dataset's uncompressed baseline alone would take
@@ -47,8 +52,16 @@ const LINKS: Link[] = [{ name: "loopback" }, { name: "20 MiB/s", rate: 20 * MiB 
 
 // The SDK's notice about Node 20 support is for maintainers, not for these figures.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
+const servers = values["download-from"].split(",") as Server[];
+for (const server of servers) if (server !== "moto" && server !== "range server") throw new Error("--download-from takes moto and/or range server");
+
+const out = join(dirname(fileURLToPath(import.meta.url)), "results");
+const resultFile = join(out, `${datasetName}.json`);
 const started = Date.now();
-const results: Results = { dataset: datasetName, runs, date: new Date().toISOString(), machine: describeMachine(), upload: [], download: [], scale: [] };
+const fresh: Results = { dataset: datasetName, runs, date: new Date().toISOString(), machine: describeMachine(), upload: [], download: [], scale: [] };
+// With --only, the other sections' figures of the last run are kept.
+const earlier = values.only !== undefined && existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, "utf8")) as Results) : undefined;
+const results: Results = earlier ? { ...earlier, ...fresh, upload: only.has("upload") ? [] : earlier.upload, download: earlier.download, scale: only.has("scale") ? [] : earlier.scale } : fresh;
 const dataset = ensureDataset(datasetName);
 results.datasetSize = { files: dataset.files, MiB: Math.round(dataset.bytes / MiB) };
 const scratch = mkdtempSync(join(tmpdir(), "nextstrain-ts-bench-run-"));
@@ -59,15 +72,21 @@ const s3 = new S3Client({ endpoint: stack.motoEndpoint, region: STACK_REGION, fo
 const env: NodeJS.ProcessEnv = { ...process.env, ...stack.env, AWS_ENDPOINT_URL: stack.motoEndpoint };
 const context: BenchContext = { stack, drivers, env, baselineEnv: { ...env, PATH: tools.jobPath }, runs, s3, scratch };
 try {
+  if (only.has("levels")) results.levels = benchLevels(dataset);
   if (only.has("startup")) results.startup = await benchStartup(context);
   if (only.has("upload")) for (const link of LINKS) results.upload.push(await benchUpload(context, dataset, link));
-  if (only.has("download")) results.download.push(await benchDownload(context, dataset));
+  if (only.has("download")) {
+    for (const server of servers) {
+      const figures = await benchDownload(context, dataset, server);
+      results.download = [...results.download.filter((earlier) => earlier.server !== server), figures];
+    }
+  }
   if (only.has("logs")) results.logs = await benchLogs(context);
   if (only.has("scale")) {
     const many = ensureDataset("many");
-    const scaleContext = { ...context, runs: Math.min(runs, 3) };
-    results.scale.push(await benchUpload(scaleContext, many, { name: "loopback" }, false));
-    results.scale.push(await benchDownload(scaleContext, many));
+    // From the range server only: through moto, each of the thousands of small GETs re-reads the whole object.
+    results.scale.push(await benchUpload({ ...context, runs: Math.min(runs, 3) }, many, { name: "loopback" }, false));
+    results.scale.push(await benchDownload({ ...context, runs: Math.min(runs, 3) }, many, "range server"));
   }
 } finally {
   s3.destroy();
@@ -76,9 +95,8 @@ try {
 }
 results.minutes = Math.round((Date.now() - started) / 600) / 100;
 results.machine.loadAverage = describeMachine().loadAverage;
-const out = join(dirname(fileURLToPath(import.meta.url)), "results");
 mkdirSync(out, { recursive: true });
-writeFileSync(join(out, `${datasetName}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(resultFile, `${JSON.stringify(results, null, 2)}\n`);
 const markdown = renderMarkdown(results);
 writeFileSync(join(out, `${datasetName}.md`), markdown);
 process.stdout.write(markdown);

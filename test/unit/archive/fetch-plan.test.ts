@@ -22,6 +22,12 @@ describe("coalesceSpans", () => {
         [340, 1180, [1, 2, 3]],
       ],
     ],
+    [
+      "bytes needed besides the spans (the central directory) widen the budget",
+      spans([0, 250], [340, 590], [620, 870], [930, 1180]),
+      { ...wide, alsoNeeded: 800 },
+      [[0, 1180, [0, 1, 2, 3]]],
+    ],
     ["a gap wider than maxGap is never joined", spans([0, 1000], [1100, 2000]), { ...wide, maxGap: 99 }, [[0, 1000, [0]], [1100, 2000, [1]]]],
     [
       "groups stop at maxGroupBytes",

@@ -40,22 +40,24 @@ describe("readZipDirectory", () => {
     await source.close();
   });
 
-  it("fetches only the last 16 KiB when the central directory is in it", async () => {
+  /** A 300 KB member and a tiny one: the central directory fits in the last few hundred bytes. */
+  async function twoMemberArchive(): Promise<string> {
     const root = await scratchDir();
     await makeTree(root, { "big.bin": "x".repeat(300_000), "small.txt": "s" });
     const out = join(await scratchDir(), "build.zip");
     await writeArchive(out, { buildRoot: root, exclude: () => false });
-    const source = await fileSource(out);
+    return out;
+  }
+
+  it("fetches only the last 16 KiB when the central directory is in it", async () => {
+    const source = await fileSource(await twoMemberArchive());
     await readZipDirectory(source);
     expect(source.reads).toEqual([[source.size - 16_384, source.size]]);
     await source.close();
   });
 
   it("reads the whole 64 KiB tail when a long archive comment hides the end record", async () => {
-    const root = await scratchDir();
-    await makeTree(root, { "big.bin": "x".repeat(300_000), "small.txt": "s" });
-    const out = join(await scratchDir(), "build.zip");
-    await writeArchive(out, { buildRoot: root, exclude: () => false });
+    const out = await twoMemberArchive();
     infoZip("zip", ["-z", out], { input: `${"c".repeat(30_000)}\n` });
     const source = await fileSource(out);
     const { entries } = await readZipDirectory(source);
