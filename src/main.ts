@@ -9,7 +9,7 @@
  * Stack traces only with NEXTSTRAIN_DEBUG. `runFromProcess` is the only place
  * that exits the process.
  */
-import { homedir } from "node:os";
+import { availableParallelism, homedir } from "node:os";
 import { readFileSync } from "node:fs";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE } from "./cli.js";
@@ -82,6 +82,9 @@ export function renderError(error: unknown, reporter: Reporter, env: NodeJS.Proc
 
 /** Runs main on this process and exits with its status once the output is written. */
 export function runFromProcess(): void {
+  // Files deflate on libuv's thread pool, which has 4 threads unless told
+  // otherwise before its first use: give it one per core on larger machines.
+  process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
   void main({
     argv: process.argv.slice(2),
     env: process.env,
