@@ -7,6 +7,7 @@
  * the Nextstrain CLI's messages keep working (compat-spec §1.1, C4, C8, C21).
  */
 import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../errors.js";
 import { parseByteQuantity, parsePythonInt } from "../config/quantities.js";
@@ -115,9 +116,10 @@ export function buildOptions(context: OptionContext): Option[] {
   ];
 }
 
-function isDirectory(path: string, cwd: string): boolean {
+/** Whether `path` (relative to `cwd`) is an existing directory, symlinks followed. */
+export function isDirectory(path: string, cwd: string): boolean {
   try {
-    return statSync(path.startsWith("/") ? path : `${cwd}/${path}`).isDirectory();
+    return statSync(resolve(cwd, path)).isDirectory();
   } catch {
     return false;
   }

@@ -3,16 +3,15 @@
  * (compat-spec §3.1, C44), resolve the settings, and hand over to the runner.
  * Thin by design: the rules live in src/config and src/runner.
  */
-import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
+import { isDirectory } from "../cli/options.js";
 import type { BuildRequest } from "../cli/request.js";
 import { PROGRAM } from "../program.js";
-import { loadConfigFile, loadProfileRegion } from "../config/load.js";
-import { resolvePaths } from "../config/paths.js";
-import { resolveSettings, type Settings } from "../config/resolve.js";
+import { loadSettings } from "../config/load.js";
+import type { Settings } from "../config/resolve.js";
 import { UsageError, UserError } from "../errors.js";
 import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/build-root.js";
-import { createAwsClients } from "../aws/clients.js";
+import { createAwsClients, endpointsOf } from "../aws/clients.js";
 import { planBuild } from "../runner/plan.js";
 import { runOnBatch } from "../runner/run.js";
 import { JobRecords, recordsDirectory } from "../state/records.js";
@@ -21,15 +20,7 @@ import type { CommandContext } from "./context.js";
 
 export async function buildCommand(request: BuildRequest, context: CommandContext, command: "build" | "attach" = "build"): Promise<number> {
   const { io, reporter } = context;
-  const paths = resolvePaths(io.env, io.homedir);
-  const [config, profileRegion] = await Promise.all([loadConfigFile(paths.configFile), loadProfileRegion(paths, io.env)]);
-  const { settings, warnings } = resolveSettings({
-    flags: request,
-    env: io.env,
-    config,
-    configPath: paths.configFile,
-    profileRegion,
-  });
+  const { settings, warnings, paths } = await loadSettings(request, io.env, io.homedir);
   for (const warning of warnings) reporter.warn(warning);
 
   checkRuntime(request, settings, paths.configFile);
@@ -68,10 +59,7 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
     },
     {
       records,
-      aws: createAwsClients({
-        region: settings.region.value,
-        endpoints: { s3: settings.endpoints.s3.value, batch: settings.endpoints.batch.value, logs: settings.endpoints.logs.value },
-      }),
+      aws: createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) }),
       reporter,
       stdinIsTTY: io.stdinIsTTY,
       signals: context.signals,
@@ -107,18 +95,11 @@ async function checkDirectory(request: BuildRequest, cwd: string, command: strin
     if (request.attach !== undefined && (request.download === false || request.cancel)) return undefined;
     throw new UsageError("Path to a pathogen build <directory> is required.", command);
   }
-  const absolute = resolve(cwd, directory);
-  let isDirectory = false;
-  try {
-    isDirectory = statSync(absolute).isDirectory();
-  } catch {
-    isDirectory = false;
-  }
-  if (!isDirectory) {
+  if (!isDirectory(directory, cwd)) {
     throw new UserError(
       `Build path '${directory}' does not exist or is not a directory.`,
       isAbsolute(directory) ? undefined : "Perhaps your current working directory is different than you expect?",
     );
   }
-  return findBuildRoot(absolute);
+  return findBuildRoot(resolve(cwd, directory));
 }

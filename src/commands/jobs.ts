@@ -6,12 +6,11 @@
  * removes the records of finished jobs whose results were downloaded.
  */
 import { describeJobs } from "../aws/batch.js";
-import { createAwsClients } from "../aws/clients.js";
+import { createAwsClients, endpointsOf } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
 import { JobState } from "../aws/job-state.js";
-import { loadConfigFile, loadProfileRegion } from "../config/load.js";
+import { loadSettings } from "../config/load.js";
 import { resolvePaths } from "../config/paths.js";
-import { resolveSettings } from "../config/resolve.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
 import type { CommandContext } from "./context.js";
 
@@ -33,8 +32,7 @@ export function describeStatus(record: JobRecord): string {
 
 export async function jobsCommand(request: JobsRequest, context: CommandContext): Promise<number> {
   const { io, reporter } = context;
-  const paths = resolvePaths(io.env, io.homedir);
-  const records = new JobRecords(recordsDirectory(paths.home));
+  const records = new JobRecords(recordsDirectory(resolvePaths(io.env, io.homedir).home));
   const { records: all, corrupt } = await records.list();
   for (const { file, problem } of corrupt) reporter.warn(`Skipping the damaged job record ${file}: ${problem}. Delete it if it is of no use.`);
 
@@ -45,7 +43,7 @@ export async function jobsCommand(request: JobsRequest, context: CommandContext)
     return 0;
   }
 
-  const refreshed = await refresh(all.filter((record) => !TERMINAL.has(record.status)), records, context, paths);
+  const refreshed = await refresh(all.filter((record) => !TERMINAL.has(record.status)), records, context);
   const current = all.map((record) => refreshed.get(record.jobId) ?? record);
   const shown = request.all ? current : current.filter(needsAttention);
 
@@ -64,13 +62,11 @@ export async function jobsCommand(request: JobsRequest, context: CommandContext)
 }
 
 /** Live statuses of unfinished jobs, region by region; the records are updated to match. */
-async function refresh(unfinished: JobRecord[], records: JobRecords, context: CommandContext, paths: ReturnType<typeof resolvePaths>): Promise<Map<string, JobRecord>> {
+async function refresh(unfinished: JobRecord[], records: JobRecords, context: CommandContext): Promise<Map<string, JobRecord>> {
   const updated = new Map<string, JobRecord>();
   if (unfinished.length === 0) return updated;
   const { io, reporter } = context;
-  const config = await loadConfigFile(paths.configFile);
-  const { settings } = resolveSettings({ flags: {}, env: io.env, config, configPath: paths.configFile, profileRegion: await loadProfileRegion(paths, io.env) });
-  const endpoints = { s3: settings.endpoints.s3.value, batch: settings.endpoints.batch.value, logs: settings.endpoints.logs.value };
+  const endpoints = endpointsOf((await loadSettings({}, io.env, io.homedir)).settings);
   const regions = [...new Set(unfinished.map((record) => record.region))];
   for (const region of regions) {
     const ids = unfinished.filter((record) => record.region === region).map((record) => record.jobId);

@@ -10,8 +10,16 @@
 import { readFile } from "node:fs/promises";
 import { UserError } from "../errors.js";
 import { IniError, parseIni, type IniFile } from "./configparser.js";
-import type { Paths } from "./paths.js";
+import { resolvePaths, type Paths } from "./paths.js";
 import { awsProfileName, profileRegion } from "./region.js";
+import { resolveSettings, type Resolved, type SettingFlags } from "./resolve.js";
+
+/** Reads the files settings come from and resolves the settings, with the paths used. */
+export async function loadSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, userHome: string): Promise<Resolved & { paths: Paths }> {
+  const paths = resolvePaths(env, userHome);
+  const [config, profileRegion] = await Promise.all([loadConfigFile(paths.configFile), loadProfileRegion(paths, env)]);
+  return { ...resolveSettings({ flags, env, config, configPath: paths.configFile, profileRegion }), paths };
+}
 
 export async function loadConfigFile(path: string): Promise<IniFile> {
   const text = await readOptional(path, "config file", "Fix its permissions, or point NEXTSTRAIN_CONFIG at another file.");
