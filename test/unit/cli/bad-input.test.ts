@@ -2,7 +2,7 @@
  * Bad input never gets a stack trace: each case asserts the exit status and that
  * the message names what to change (R4; C4, C30, C33, C34, C39).
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,6 +21,13 @@ const noSection = join(scratch, "nosection.ini");
 writeFileSync(noSection, "queue = q\n");
 const loneDollar = join(scratch, "percent.ini");
 writeFileSync(loneDollar, "[aws-batch]\nqueue = 100%\n");
+const notUtf8 = join(scratch, "latin1.ini");
+writeFileSync(notUtf8, Buffer.concat([Buffer.from("[aws-batch]\n# caf\u00e9 is fine\nqueue = caf"), Buffer.from([0xe9]), Buffer.from("\n")]));
+const configDir = join(scratch, "config-dir");
+mkdirSync(configDir);
+const loopA = join(scratch, "loop-a");
+symlinkSync(join(scratch, "loop-b"), loopA);
+symlinkSync(loopA, join(scratch, "loop-b"));
 const dockerRunner = join(scratch, "docker.ini");
 writeFileSync(dockerRunner, "[core]\nrunner = docker\n");
 
@@ -35,6 +42,8 @@ interface Case {
   names: (string | RegExp)[];
   /** A bad setting value: exit status 2 as in the Nextstrain CLI, but no usage text. */
   setting?: true;
+  /** What the message must not say. */
+  not?: string[];
 }
 
 const CASES: Case[] = [
@@ -74,6 +83,9 @@ const CASES: Case[] = [
   { name: "config runner docker", argv: ["build", buildDir], env: { NEXTSTRAIN_CONFIG: dockerRunner }, status: 1, names: ["docker", dockerRunner, "runner = aws-batch"] },
   { name: "malformed config file", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: malformed }, status: 1, names: [`${malformed}, line 3`, 'key "queue" appears twice'] },
   { name: "config line outside a section", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: noSection }, status: 1, names: [`${noSection}, line 1`] },
+  { name: "config file not UTF-8", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: notUtf8 }, status: 1, names: [`${notUtf8}, line 3`, "not valid UTF-8"] },
+  { name: "config file is a directory", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: configDir }, status: 1, names: [`${configDir} is a directory`, "NEXTSTRAIN_CONFIG"], not: ["permissions"] },
+  { name: "config file is a symlink loop", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: loopA }, status: 1, names: [`${loopA} is a symlink loop`, "NEXTSTRAIN_CONFIG"], not: ["permissions", "symlink to nothing"] },
   { name: "config lone percent", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: loneDollar }, status: 1, names: [loneDollar, '"%%"'] },
   { name: "bad memory in env", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "abc" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=abc is not a number of MiB"], setting: true },
   { name: "memory in env beyond what AWS Batch accepts", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "99999999999999" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=99999999999999", "at most 2147483647 MiB"], setting: true },
@@ -92,13 +104,14 @@ if (process.getuid?.() !== 0) {
 describe("bad input (R4)", () => {
   it("has at least 25 cases", () => expect(CASES.length).toBeGreaterThanOrEqual(25));
 
-  it.each(CASES)("$name: exit $status", async ({ argv, env, status, names, setting }) => {
+  it.each(CASES)("$name: exit $status", async ({ argv, env, status, names, setting, not }) => {
     const result = await runMain(argv, { env: env ?? {}, cwd: scratch });
     expect(result.status).toBe(status);
     for (const name of names) {
       if (typeof name === "string") expect(result.stderr).toContain(name);
       else expect(result.stderr).toMatch(name);
     }
+    for (const absent of not ?? []) expect(result.stderr).not.toContain(absent);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stdout).toBe("");
     // Command-line mistakes show the usage; everything else is one "Error:" paragraph.
