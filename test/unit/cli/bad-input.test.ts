@@ -28,6 +28,9 @@ mkdirSync(configDir);
 const loopA = join(scratch, "loop-a");
 symlinkSync(join(scratch, "loop-b"), loopA);
 symlinkSync(loopA, join(scratch, "loop-b"));
+const homeWithFile = join(scratch, "home-with-file");
+mkdirSync(homeWithFile);
+writeFileSync(join(homeWithFile, "jobs"), "a file where the job records folder should be");
 const dockerRunner = join(scratch, "docker.ini");
 writeFileSync(dockerRunner, "[core]\nrunner = docker\n");
 
@@ -86,6 +89,7 @@ const CASES: Case[] = [
   { name: "config file not UTF-8", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: notUtf8 }, status: 1, names: [`${notUtf8}, line 3`, "not valid UTF-8"] },
   { name: "config file is a directory", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: configDir }, status: 1, names: [`${configDir} is a directory`, "NEXTSTRAIN_CONFIG"], not: ["permissions"] },
   { name: "config file is a symlink loop", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: loopA }, status: 1, names: [`${loopA} is a symlink loop`, "NEXTSTRAIN_CONFIG"], not: ["permissions", "symlink to nothing"] },
+  { name: "jobs when its records folder is a file", argv: ["jobs"], env: { NEXTSTRAIN_HOME: homeWithFile }, status: 1, names: [`The job records folder ${join(homeWithFile, "jobs")} is a file, not a folder.`, `rm ${join(homeWithFile, "jobs")}`] },
   { name: "config lone percent", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: loneDollar }, status: 1, names: [loneDollar, '"%%"'] },
   { name: "bad memory in env", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "abc" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=abc is not a number of MiB"], setting: true },
   { name: "memory in env beyond what AWS Batch accepts", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "99999999999999" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=99999999999999", "at most 2147483647 MiB"], setting: true },
