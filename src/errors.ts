@@ -60,3 +60,18 @@ export class Interrupted extends ExpectedError {
     this.name = "Interrupted";
   }
 }
+
+/**
+ * A failure once a job exists. The job is not affected (it runs on, or has
+ * ended, in AWS Batch), so src/main.ts renders the failure itself and then
+ * `reattach`: the lines that say how to get back to the job.
+ */
+export class ErrorWithJob extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly reattach: readonly string[],
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+    this.name = "ErrorWithJob";
+  }
+}

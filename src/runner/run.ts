@@ -15,17 +15,17 @@ import { JobState } from "../aws/job-state.js";
 import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
 import type { DownloadSpec } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
-import { Interrupted, UserError } from "../errors.js";
+import { ErrorWithJob, Interrupted, UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
 import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type SignalSource } from "./control.js";
 import { downloadResults } from "./download.js";
 import { containerEnvironment } from "./environment.js";
 import { followJob } from "./follow.js";
-import { controlHints, detachBlock, printLines } from "./messages.js";
+import { controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
-import { findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
+import { checkJobInfoPath, findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
 import { showSnakemakeLogs } from "./snakemake-logs.js";
 import { RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
 
@@ -65,16 +65,23 @@ interface Job {
 }
 
 export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<number> {
-  const buildRoot = request.location?.buildRoot;
-  let job: Job;
-  if (request.attach !== undefined) {
-    job = await attach(request.attach, request, deps);
-    if (job.forgotten) return recoverForgotten(job.forgotten, request, deps);
-  } else {
-    job = await submit(request, deps);
+  if (request.jobInfo) await checkJobInfoPath(request.jobInfo);
+  const job = request.attach !== undefined ? await attach(request.attach, request, deps) : await submit(request, deps);
+  // From here on a job exists, and no failure may lose it: each says how to get back to it.
+  try {
+    return await followThrough(job, request, deps);
+  } catch (error) {
+    throw new ErrorWithJob(error, jobUnaffected(job.id, request.location?.buildRoot));
+  }
+}
+
+/** The stages once a job exists: tell scripts, then detach, or watch the job and download its results. */
+async function followThrough(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
+  if (job.forgotten) return recoverForgotten(job.forgotten, request, deps);
+  if (request.attach === undefined) {
     if (request.jobInfo) await writeJobInfo(request.jobInfo, { jobId: job.id, runId: job.runId, status: "SUBMITTED", archive: s3Url(job.workdir) });
     if (request.detach) {
-      printLines(deps.reporter, detachBlock(job.id, buildRoot));
+      printLines(deps.reporter, detachBlock(job.id, request.location?.buildRoot));
       return 0;
     }
   }
