@@ -62,16 +62,17 @@ export class Interrupted extends ExpectedError {
 }
 
 /**
- * A failure once a job exists. The job is not affected (it runs on, or has
- * ended, in AWS Batch), so src/main.ts renders the failure itself and then
- * `reattach`: the lines that say how to get back to the job.
+ * A failure with something more to say about what it left: src/main.ts
+ * renders the failure as it would alone, then `note`. Once a job exists, the
+ * note says the job is not affected and how to get back to it; before, it
+ * says what the run removed from S3, or what it left there.
  */
-export class ErrorWithJob extends Error {
+export class ErrorWithNote extends Error {
   constructor(
     readonly failure: unknown,
-    readonly reattach: readonly string[],
+    readonly note: readonly string[],
   ) {
     super(failure instanceof Error ? failure.message : String(failure));
-    this.name = "ErrorWithJob";
+    this.name = "ErrorWithNote";
   }
 }

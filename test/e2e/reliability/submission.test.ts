@@ -7,9 +7,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
+import { aws, localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
-import { jobIdOf, objectKeys, ownKey, STACK_TRACE } from "./helpers.js";
+import { jobIdOf, multipartUploads, objectKeys, ownKey, runIdOf, STACK_TRACE, writeRandomFile } from "./helpers.js";
 
 const { control } = localAws();
 
@@ -76,5 +76,101 @@ describe("--job-info", () => {
     const attached = await nextstrainTs(["attach", jobId, dir], { env: home() });
     expect(attached.status, attached.stderr).toBe(0);
     expect(readFileSync(path.join(dir, "result.txt"), "utf8")).toBe("result\n");
+  });
+});
+
+/** Runs the AWS CLI commands quoted at the start of lines of `text` (as the stack's own key: not the one under faults). */
+async function runQuotedCommands(text: string): Promise<number> {
+  const commands = text.split("\n").map((line) => line.trim()).filter((line) => line.startsWith("aws s3"));
+  for (const command of commands) {
+    const result = await aws(command.split(" ").slice(1));
+    expect(result.status, result.stderr).toBe(0);
+  }
+  return commands.length;
+}
+
+describe("a submission that fails leaves nothing in S3", () => {
+  const QUEUE = ["--aws-batch-queue", "no-such-queue"];
+
+  it("removes both archives, the one holding --env variables too, and says so", async () => {
+    const dir = scriptBuild("unsubmitted", "true");
+    const result = await nextstrainTs([...SCRIPT, ...QUEUE, "--env", "SECRET_TOKEN=do-not-keep", dir], { env: home() });
+    const runId = runIdOf(result.stdout);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("Job submission failed!");
+    expect(result.stderr).toContain(
+      `No job was submitted, so what was uploaded for it was removed from S3: s3://nextstrain-jobs/${runId}.zip, s3://nextstrain-jobs/${runId}-env.d.zip.`,
+    );
+    expect(await objectKeys(runId)).toEqual([]);
+  });
+
+  it("names both archives with the commands that remove them when S3 refuses to delete them", async () => {
+    const dir = scriptBuild("unsubmitted-kept", "true");
+    const { accessKeyId, env } = ownKey("unsubmitted-kept");
+    await control.addFault({ kind: "access-denied", service: "s3", operation: "DeleteObject", accessKeyId });
+    const result = await nextstrainTs([...SCRIPT, ...QUEUE, "--env", "SECRET_TOKEN=do-not-keep", dir], { env: { ...env, ...home() } });
+    const runId = runIdOf(result.stdout);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain("No job was submitted, but what was uploaded for it could not be removed from S3 (AccessDenied");
+    expect(result.stderr).toContain(`aws s3 rm s3://nextstrain-jobs/${runId}.zip\n`);
+    expect(result.stderr).toContain(`aws s3 rm s3://nextstrain-jobs/${runId}-env.d.zip\n`);
+    expect((await objectKeys(runId)).sort()).toEqual([`${runId}-env.d.zip`, `${runId}.zip`]);
+    expect(await runQuotedCommands(result.stderr)).toBe(2);
+    expect(await objectKeys(runId)).toEqual([]);
+  });
+});
+
+describe("Control-C during an upload while the network is lost", () => {
+  /** About 20 MiB that does not compress: three parts. */
+  function uploadTree(prefix: string): string {
+    const dir = scriptBuild(prefix, "echo never");
+    writeRandomFile(path.join(dir, "data.bin"), 20 * 1024 * 1024, prefix);
+    return dir;
+  }
+
+  /** Starts a build whose S3 traffic is lost for 40 s from its second part on; resolves once the loss began. */
+  async function uploadIntoBlackout(prefix: string) {
+    const { accessKeyId, env } = ownKey(prefix);
+    await control.addFault({ kind: "blackout", service: "s3", operation: "UploadPart", after: 1, durationMs: 40_000, accessKeyId });
+    const running = startNextstrainTs([...SCRIPT, uploadTree(prefix)], { env: { ...env, ...home(), AWS_MAX_ATTEMPTS: "1" }, timeoutMs: 120_000 });
+    const [, runId] = await running.waitFor(/Nextstrain Run ID: (\S+)/);
+    for (let tries = 0; !(await control.calls(accessKeyId)).some((call) => call.outcome === "blackout"); tries++) {
+      expect(tries, "the blackout never began").toBeLessThan(600);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    return { running, runId: runId as string };
+  }
+
+  it("stops at once, says what it does, gives up removing the parts after a few seconds and says how to remove them (exit 130)", async () => {
+    const { running, runId } = await uploadIntoBlackout("blackout-int");
+    const interruptedAt = Date.now();
+    running.child.kill("SIGINT");
+    await running.waitFor(/Stopping the upload: removing what was uploaded from S3/);
+    const result = await running.done;
+    expect(result.status).toBe(130);
+    // Was 54-83 s with a 30 s outage, and at least the outage: the removal now has a deadline of its own.
+    expect(Date.now() - interruptedAt).toBeLessThan(25_000);
+    expect(result.stderr).toContain("S3 did not answer within 5 seconds");
+    expect(result.stderr).toMatch(new RegExp(`aws s3api abort-multipart-upload --bucket nextstrain-jobs --key ${runId}\\.zip --upload-id \\S+\n`));
+    expect(result.stderr).toContain("aws s3api list-multipart-uploads --bucket nextstrain-jobs");
+    expect(result.stderr).toContain("AbortIncompleteMultipartUpload");
+    expect(await multipartUploads(runId)).toEqual([`${runId}.zip`]);
+    expect(await runQuotedCommands(result.stderr)).toBe(1);
+    expect(await multipartUploads(runId)).toEqual([]);
+  });
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("a second signal (%s) while the parts are being removed exits at once (%i), naming what may be left", async (signal, status) => {
+    const { running, runId } = await uploadIntoBlackout(`blackout-${signal}`);
+    running.child.kill("SIGINT");
+    await running.waitFor(/Stopping the upload/);
+    running.child.kill(signal);
+    const result = await running.done;
+    expect(result.status).toBe(status);
+    expect(result.stderr).toContain("stopped again before S3 confirmed");
+    expect(result.stderr).toMatch(new RegExp(`aws s3api abort-multipart-upload --bucket nextstrain-jobs --key ${runId}\\.zip --upload-id \\S+\n`));
+    expect(result.stderr).not.toMatch(STACK_TRACE);
   });
 });

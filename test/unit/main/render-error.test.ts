@@ -1,6 +1,6 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ErrorWithJob, Interrupted, UserError } from "../../../src/errors.js";
+import { ErrorWithNote, Interrupted, UserError } from "../../../src/errors.js";
 import { renderError } from "../../../src/main.js";
 import { jobUnaffected } from "../../../src/runner/messages.js";
 import { createReporter } from "../../../src/ui/reporter.js";
@@ -21,7 +21,7 @@ describe("a failure once a job exists", () => {
     ["an unexpected error", new TypeError("x is undefined"), 1, "An unexpected error occurred: TypeError: x is undefined"],
     ["an interruption", new Interrupted(130, "Interrupted: the download was stopped."), 130, "Interrupted: the download was stopped."],
   ])("renders %s as itself, then says the job is not affected and how to re-attach, last", (_name, failure, status, first) => {
-    const rendered = render(new ErrorWithJob(failure, reattach));
+    const rendered = render(new ErrorWithNote(failure, reattach));
     expect(rendered.status).toBe(status);
     expect(rendered.stderr.startsWith(first)).toBe(true);
     expect(rendered.stderr).toContain(`Job ${id} is not affected: it goes on (or has ended) in AWS Batch.`);
