@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { aws, localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
+import { aws, localAws, nextstrainTs, REPO_ROOT, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
 import { jobIdOf, multipartUploads, objectKeys, ownKey, runIdOf, STACK_TRACE, writeRandomFile } from "./helpers.js";
 
@@ -37,6 +37,19 @@ describe("attach without a directory", () => {
     expect(result.stderr).toContain(`nextstrain-ts attach ${id} <directory>`);
     expect(result.stderr).not.toMatch(STACK_TRACE);
     expect(result.stderr).not.toContain("is required");
+  });
+});
+
+describe("an image named by digest", () => {
+  it("counts as current: a secret reaches the job privately, with no warning about the image's age", async () => {
+    const image = `nextstrain/base@sha256:${"5e".repeat(32)}`;
+    await control.setImage(image, path.join(REPO_ROOT, "test", "local-aws", "images", "nextstrain-base"));
+    const dir = scriptBuild("digest", 'echo "${SECRET_TOKEN:-missing}" > mark.txt');
+    const result = await nextstrainTs([...SCRIPT, "--image", image, "--env", "SECRET_TOKEN=digest-secret", dir], { env: home() });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(/uploaded: s3:\/\/\S+-env\.d\.zip/);
+    expect(result.stderr).not.toContain("older than");
+    expect(readFileSync(path.join(dir, "mark.txt"), "utf8")).toBe("digest-secret\n");
   });
 });
 
