@@ -22,6 +22,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { submissionRefused } from "../aws/batch.js";
 import { s3Url } from "../aws/s3.js";
 import { ErrorWithNote, Interrupted } from "../errors.js";
+import { PROGRAM } from "../program.js";
 import type { Reporter } from "../ui/reporter.js";
 import { shellQuote } from "../ui/shell-quote.js";
 import type { SignalSource } from "./control.js";
@@ -72,21 +73,20 @@ export class BeforeJob {
    * the header says; what was uploaded is removed if it fails or is stopped.
    */
   async run<T>(doing: string, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    // `stop`: the first signal stops the work; `again`: a later one stops the removal.
     const stop = new AbortController();
     const again = new AbortController();
-    let status: number | undefined;
-    let interrupted = false;
+    let status = 130;
     let cleaning = false;
+    const signalled = (code: number) => {
+      status = code;
+      if (cleaning || stop.signal.aborted) again.abort(AGAIN);
+      else stop.abort("interrupted");
+    };
     const handlers: [NodeJS.Signals, () => void][] = [
       ["SIGINT", () => signalled(130)],
       ["SIGTERM", () => signalled(143)],
     ];
-    const signalled = (code: number) => {
-      status = code;
-      if (cleaning || stop.signal.aborted) return again.abort(AGAIN);
-      interrupted = true;
-      stop.abort(new Interrupted(code, "interrupted"));
-    };
     for (const [name, handler] of handlers) this.deps.signals.on(name, handler);
     try {
       const working = work(stop.signal);
@@ -95,7 +95,7 @@ export class BeforeJob {
       return await untilAborted(working, stop.signal);
     } catch (error) {
       cleaning = true;
-      if (interrupted) throw await this.afterInterrupt(doing, again.signal, () => status ?? 130);
+      if (stop.signal.aborted) throw await this.afterInterrupt(doing, again.signal, () => status);
       throw await this.afterFailure(error, again.signal);
     } finally {
       for (const [name, handler] of handlers) this.deps.signals.off(name, handler);
@@ -137,7 +137,7 @@ export class BeforeJob {
       "",
       `  aws batch list-jobs --job-queue ${shellQuote(queue)} --filters name=JOB_NAME,values=${shellQuote(jobName)}`,
       "",
-      "and follow it with `nextstrain-ts attach <its job id> <directory>`. If there is none, remove what was uploaded with:",
+      `and follow it with \`${PROGRAM} attach <its job id> <directory>\`. If there is none, remove what was uploaded with:`,
       ...commandBlock([...this.leftovers.values()]),
     ];
   }

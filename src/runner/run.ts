@@ -4,6 +4,10 @@
  * one), watch it with its logs, download what it changed, and return its exit
  * status. This module only orders the stages; each lives in its own module
  * and every AWS call is behind src/aws/.
+ *
+ * Two rules hold across the stages: until the job exists, a failure or an
+ * interruption leaves nothing in S3 (before-job.ts); once it exists, every
+ * failure ends with how to get back to it.
  */
 import { randomUUID } from "node:crypto";
 import type { BuildRoot } from "../archive/build-root.js";

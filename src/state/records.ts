@@ -145,7 +145,8 @@ export class JobRecords {
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === "ENOENT") return { records: [], corrupt: [] };
-      throw code === "ENOTDIR" ? await this.notAFolder() : error;
+      if (code === "ENOTDIR") throw await this.notAFolder();
+      throw new UserError(`Cannot read the job records folder ${this.directory}: ${(error as Error).message}.`, "Fix its permissions.");
     }
     const records: JobRecord[] = [];
     const corrupt: CorruptRecord[] = [];
