@@ -60,3 +60,19 @@ export class Interrupted extends ExpectedError {
     this.name = "Interrupted";
   }
 }
+
+/**
+ * A failure with something more to say about what it left: src/main.ts
+ * renders the failure as it would alone, then `note`. Once a job exists, the
+ * note says the job is not affected and how to get back to it; before, it
+ * says what the run removed from S3, or what it left there.
+ */
+export class ErrorWithNote extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly note: readonly string[],
+  ) {
+    super(failure instanceof Error ? failure.message : String(failure));
+    this.name = "ErrorWithNote";
+  }
+}

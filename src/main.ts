@@ -4,6 +4,8 @@
  *
  *  - expected errors (UserError, UsageError) as their message and hint, with
  *    the usage text for usage errors (exit status 2);
+ *  - a failure with a note (how to re-attach, what was left in S3) as the
+ *    failure, then the note;
  *  - anything else as "probably a bug", with how to report it.
  *
  * Stack traces only with NEXTSTRAIN_DEBUG. `runFromProcess` is the only place
@@ -14,7 +16,7 @@ import { readFileSync } from "node:fs";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE } from "./cli.js";
 import { PROGRAM } from "./program.js";
-import { ExpectedError, Interrupted, UsageError, UserError } from "./errors.js";
+import { ErrorWithNote, ExpectedError, Interrupted, UsageError, UserError } from "./errors.js";
 import { createReporter, type Reporter } from "./ui/reporter.js";
 
 const PACKAGE = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
@@ -47,6 +49,11 @@ export async function main(io: Io): Promise<number> {
 }
 
 export function renderError(error: unknown, reporter: Reporter, env: NodeJS.ProcessEnv): number {
+  if (error instanceof ErrorWithNote) {
+    const status = renderError(error.failure, reporter, env);
+    reporter.error(["", ...error.note].join("\n"));
+    return status;
+  }
   const debug = Boolean(env.NEXTSTRAIN_DEBUG);
   if (debug && error instanceof Error && error.stack) reporter.error(error.stack);
   if (error instanceof UsageError) {

@@ -6,7 +6,7 @@
  */
 import type { BatchClient, JobDefinition, JobDetail, RegisterJobDefinitionCommandInput, SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { UserError } from "../errors.js";
-import { awsErrorName, credentialsProblem, describeAwsError } from "./errors.js";
+import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 
 const Batch = () => import("@aws-sdk/client-batch");
 
@@ -43,6 +43,18 @@ export async function submitJob(client: BatchClient, input: SubmitJobCommandInpu
     }
     return explainBatchError(error);
   }
+}
+
+/**
+ * Whether a failed submitJob certainly created no job: Batch refused it (an
+ * answer in the 4xx range, which is also where the UserErrors above come
+ * from), or it was never sent (no credentials). A lost answer or a 5xx may
+ * hide a job that was created.
+ */
+export function submissionRefused(error: unknown): boolean {
+  if (error instanceof UserError) return true;
+  const status = httpStatus(error);
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** The job, or undefined when Batch does not know it (never existed, or forgotten after a few days). */

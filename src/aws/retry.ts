@@ -16,6 +16,9 @@ export interface RetryPolicy {
 
 export const PATIENT: RetryPolicy = { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000 };
 
+/** For clean-up that the user waits for, under a deadline of its own. */
+export const BRIEF: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 2_000 };
+
 export interface RetryHooks {
   sleep?: (ms: number) => Promise<void>;
   /** Called before each retry with the error that caused it. */

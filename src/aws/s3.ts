@@ -1,6 +1,6 @@
 /**
  * Everything the tool does with S3: check the bucket, stream an archive into
- * an object, read byte ranges of an object.
+ * an object, read byte ranges of an object, remove what a run left behind.
  *
  * Streaming upload: S3 multipart parts are 5 MiB to 5 GiB and at most 10,000
  * per object (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html),
@@ -9,15 +9,16 @@
  * which fits any object up to S3's 5 TiB limit while keeping memory to a few
  * parts for ordinary builds. Several parts are in flight at once; each is
  * retried on transient failures without resending the parts already stored;
- * any failure or interruption aborts the multipart upload so no parts are
- * left behind. An archive smaller than one part is a single PutObject.
+ * any failure aborts the multipart upload so no parts are left behind (after
+ * an interruption, the caller told of the upload does it, with its own
+ * deadline). An archive smaller than one part is a single PutObject.
  * (lib-storage's Upload uses one fixed part size, so it cannot do this.)
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
-import { PATIENT, withRetries, type RetryHooks } from "./retry.js";
+import { BRIEF, PATIENT, withRetries, type RetryHooks } from "./retry.js";
 
 export interface S3Location {
   bucket: string;
@@ -85,6 +86,12 @@ export interface UploadOptions extends Pick<RetryHooks, "onRetry" | "sleep"> {
   contentType?: string;
   /** Called as bytes are stored in S3. */
   onStored?: (bytes: number) => void;
+  /**
+   * Told the id of the multipart upload once S3 made one. After an
+   * interruption (`signal`), removing it is then left to the caller, who can
+   * give it a deadline and tell the user what remains.
+   */
+  onMultipart?: (uploadId: string) => void;
 }
 
 export interface UploadResult {
@@ -115,6 +122,7 @@ export async function uploadStream(client: S3Client, target: S3Location, body: A
         client.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, ContentType: options.contentType }), sending),
       );
       uploadId = created.UploadId;
+      if (uploadId !== undefined) options.onMultipart?.(uploadId);
     }
     const number = partNumber++;
     if (number > MAX_PARTS) throw new UserError(`The archive is too large for one S3 object (more than ${MAX_PARTS} parts).`);
@@ -181,13 +189,40 @@ export async function uploadStream(client: S3Client, target: S3Location, body: A
     return { bytes: total, parts: completed.length };
   } catch (error) {
     await Promise.allSettled(inFlight);
-    if (uploadId !== undefined) {
+    if (uploadId !== undefined && !(signal?.aborted && options.onMultipart)) {
       // Without this, stored parts linger (and are billed) until a lifecycle rule removes them.
       const abort = new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId });
       await withRetries(() => client.send(abort), PATIENT, { sleep: options.sleep }).catch(() => undefined);
     }
     throw explainS3Error(error, `upload to ${s3Url(target)}`);
   }
+}
+
+/** Hooks for removing what an upload left: a few quick retries, cut short by `signal`. */
+type RemovalHooks = Pick<RetryHooks, "sleep" | "signal">;
+
+/**
+ * Removes an unfinished multipart upload and its stored parts. S3 answers
+ * NoSuchUpload when the upload is gone: aborted already, or completed (so the
+ * object may exist), which is told by answering false.
+ */
+export async function abortMultipartUpload(client: S3Client, location: S3Location, uploadId: string, hooks: RemovalHooks = {}): Promise<boolean> {
+  const { AbortMultipartUploadCommand } = await S3();
+  const abort = new AbortMultipartUploadCommand({ Bucket: location.bucket, Key: location.key, UploadId: uploadId });
+  try {
+    await withRetries(() => client.send(abort, { abortSignal: hooks.signal }), BRIEF, hooks);
+    return true;
+  } catch (error) {
+    if (awsErrorName(error) === "NoSuchUpload") return false;
+    throw error;
+  }
+}
+
+/** Deletes an object (S3 answers the same whether or not it existed). */
+export async function deleteObject(client: S3Client, location: S3Location, hooks: RemovalHooks = {}): Promise<void> {
+  const { DeleteObjectCommand } = await S3();
+  const remove = new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key });
+  await withRetries(() => client.send(remove, { abortSignal: hooks.signal }), BRIEF, hooks);
 }
 
 /** A random-access view of an object, read with ranged GETs. */

@@ -10,7 +10,8 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../errors.js";
-import { parseByteQuantity, parsePythonInt } from "../config/quantities.js";
+import { memoryProblem, vcpuProblem } from "../config/batch-limits.js";
+import { BYTES_PER_MIB, parseByteQuantity, parsePythonInt } from "../config/quantities.js";
 import { DEFAULTS } from "../config/resolve.js";
 
 export interface OptionContext {
@@ -27,15 +28,16 @@ const GROUP_RESOURCES = "Resources and program:";
 const GROUP_FILES = "Files:";
 const GROUP_BATCH = "AWS Batch settings:";
 
-function intOption(flags: string, help: string, context: OptionContext): Option {
+/** A count option; `limit` says why AWS Batch would refuse a value. */
+function intOption(flags: string, help: string, context: OptionContext, limit: (value: bigint) => string | undefined): Option {
   const option = new Option(flags, help);
   const name = option.long as string;
   return option.argParser((value: string) => {
     const parsed = parsePythonInt(value);
     if (parsed === undefined) throw new UsageError(`argument ${name}: invalid int value: '${value}' (a whole number is needed, e.g. 8)`, context.command);
-    if (parsed < 0n || parsed > BigInt(Number.MAX_SAFE_INTEGER)) {
-      throw new UsageError(`argument ${name}: invalid value: '${value}' (it must be zero or more)`, context.command);
-    }
+    if (parsed < 0n) throw new UsageError(`argument ${name}: invalid value: '${value}' (it must be zero or more)`, context.command);
+    const problem = limit(parsed);
+    if (problem !== undefined) throw new UsageError(`argument ${name}: invalid value: '${value}' (${problem})`, context.command);
     return Number(parsed);
   });
 }
@@ -75,12 +77,15 @@ export function buildOptions(context: OptionContext): Option[] {
     ...OTHER_RUNTIMES.map((flag) => new Option(flag).hideHelp()),
     new Option("--detach", "Submit the job, print how to re-attach, and exit").helpGroup(GROUP_JOB),
     new Option("--attach <job-id>", "Re-attach to an existing job instead of submitting one").helpGroup(GROUP_JOB),
-    intOption("--cpus <count>", "Number of vCPUs for the job, also given to Snakemake as --cores", context).helpGroup(GROUP_RESOURCES),
+    intOption("--cpus <count>", "Number of vCPUs for the job, also given to Snakemake as --cores", context, vcpuProblem).helpGroup(GROUP_RESOURCES),
     new Option("--memory <quantity>", "Memory for the job, e.g. 14GiB or 1.5GB (units b, kb, mb, gb, kib, mib, gib), also given to Snakemake as mem_mb")
       .argParser((value: string) => {
         const parsed = parseByteQuantity(value);
         if (!parsed.ok) throw new UsageError(`argument --memory: invalid byte_quantity value: '${value}' (${parsed.reason})`, context.command);
-        return parsed.bytes;
+        const problem = memoryProblem(parsed.bytes / BYTES_PER_MIB);
+        if (problem !== undefined) throw new UsageError(`argument --memory: invalid value: '${value}' (${problem})`, context.command);
+        // Exact: within AWS Batch's bounds, a number of bytes is well below 2^53.
+        return Number(parsed.bytes);
       })
       .helpGroup(GROUP_RESOURCES),
     new Option("--exec <prog>", "Program to run in the job instead of snakemake").default("snakemake").helpGroup(GROUP_RESOURCES),
@@ -103,13 +108,17 @@ export function buildOptions(context: OptionContext): Option[] {
       "--aws-batch-s3-bucket <[s3://]name[/prefix]>",
       `S3 bucket (with an optional key prefix) for the build's files${defaults("NEXTSTRAIN_AWS_BATCH_S3_BUCKET", "[aws-batch] s3-bucket", DEFAULTS.bucket)}`,
     ).helpGroup(GROUP_BATCH),
-    intOption("--aws-batch-cpus <count>", `vCPUs to request, overriding --cpus for AWS only${defaults("NEXTSTRAIN_AWS_BATCH_CPUS", "[aws-batch] cpus")}`, context).helpGroup(
-      GROUP_BATCH,
-    ),
+    intOption(
+      "--aws-batch-cpus <count>",
+      `vCPUs to request, overriding --cpus for AWS only${defaults("NEXTSTRAIN_AWS_BATCH_CPUS", "[aws-batch] cpus")}`,
+      context,
+      vcpuProblem,
+    ).helpGroup(GROUP_BATCH),
     intOption(
       "--aws-batch-memory <mebibytes>",
       `Memory in MiB to request, overriding --memory for AWS only${defaults("NEXTSTRAIN_AWS_BATCH_MEMORY", "[aws-batch] memory")}`,
       context,
+      memoryProblem,
     ).helpGroup(GROUP_BATCH),
     new Option("--dry-run", "Show the settings the build would use, and where each comes from, without touching AWS").helpGroup(GROUP_RUNTIME),
     new Option("--job-info <file>", "Write the job's id, run id and status as JSON to <file> when it is submitted and when the run ends (for scripts)").helpGroup(GROUP_JOB),

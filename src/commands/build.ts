@@ -11,11 +11,14 @@ import { loadSettings } from "../config/load.js";
 import type { Settings } from "../config/resolve.js";
 import { UsageError, UserError } from "../errors.js";
 import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/build-root.js";
-import { createAwsClients, endpointsOf } from "../aws/clients.js";
+import { createAwsClients, endpointsOf, type AwsClients } from "../aws/clients.js";
+import { describeAwsError } from "../aws/errors.js";
 import { planBuild } from "../runner/plan.js";
+import { findRecord } from "../runner/job-record.js";
 import { runOnBatch } from "../runner/run.js";
 import { JobRecords, recordsDirectory } from "../state/records.js";
 import { describeSettings } from "../ui/settings-table.js";
+import { shellQuote } from "../ui/shell-quote.js";
 import type { CommandContext } from "./context.js";
 
 export async function buildCommand(request: BuildRequest, context: CommandContext, command: "build" | "attach" = "build"): Promise<number> {
@@ -25,9 +28,10 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
 
   checkRuntime(request, settings, paths.configFile);
   const records = new JobRecords(recordsDirectory(paths.home));
+  const aws = createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) });
   // Attaching without a directory: the job's record says where its results go.
-  const recorded = request.attach !== undefined && request.directory === undefined ? await records.read(request.attach) : undefined;
-  const location = await checkDirectory({ ...request, directory: request.directory ?? recorded?.workingDir }, io.cwd, command);
+  const recorded = request.attach !== undefined && request.directory === undefined ? await recordedDirectory(request.attach, request, { records, aws, settings }, command) : undefined;
+  const location = await checkDirectory({ ...request, directory: request.directory ?? recorded }, io.cwd, command);
 
   const planned = request.attach === undefined ? planBuild(request, settings, io.env) : undefined;
   for (const warning of planned?.warnings ?? []) reporter.warn(warning);
@@ -59,7 +63,7 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
     },
     {
       records,
-      aws: createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) }),
+      aws,
       reporter,
       stdinIsTTY: io.stdinIsTTY,
       signals: context.signals,
@@ -85,6 +89,37 @@ function checkRuntime(request: BuildRequest, settings: Settings, configFile: str
   throw new UserError(
     `${PROGRAM} runs builds on AWS Batch only, but the runtime here is ${settings.runtime.value} (${settings.runtime.origin}).`,
     `Add --aws-batch, or make AWS Batch the default by putting these lines in ${configFile}:\n\n    [core]\n    runner = aws-batch`,
+  );
+}
+
+/**
+ * Where the results of a job attached to without a directory go: the
+ * directory in its record, from this machine's records or else from the
+ * bucket's (which lists them, so only when there is something to download,
+ * C33). `attach` says when neither has a record; `build --attach` leaves that
+ * to the directory check, with the Nextstrain CLI's message.
+ */
+async function recordedDirectory(
+  jobId: string,
+  request: BuildRequest,
+  { records, aws, settings }: { records: JobRecords; aws: AwsClients; settings: Settings },
+  command: "build" | "attach",
+): Promise<string | undefined> {
+  const local = await records.read(jobId);
+  if (local) return local.workingDir;
+  if (request.download === false || request.cancel) return undefined;
+  const bucket = settings.bucket.value;
+  let unsearched = "";
+  try {
+    const found = await findRecord(jobId, records, await aws.s3(), bucket);
+    if (found) return found.workingDir;
+  } catch (error) {
+    unsearched = ` (which could not be searched: ${error instanceof UserError ? error.message : describeAwsError(error)})`;
+  }
+  if (command !== "attach") return undefined;
+  throw new UserError(
+    `No record of job ${jobId} here (in ${records.directory}) or in the bucket (s3://${bucket.bucket}/${bucket.prefix})${unsearched}: give the directory to download its results to.`,
+    `${PROGRAM} attach ${shellQuote(jobId)} <directory>\n(or add --no-download to follow the job without downloading its results)`,
   );
 }
 

@@ -8,8 +8,8 @@
  *
  * The npm `ini` package reads `key: value` as a key named "key: value" and cuts
  * values at `#`, so files written for the Nextstrain CLI would be misread.
- * Where ConfigParser raises (duplicates, a stray `%`), we throw an IniError that
- * says which line to fix.
+ * Where ConfigParser raises (duplicates, a stray `%`, bytes that are not
+ * UTF-8), we throw an IniError that says which line to fix.
  */
 
 export class IniError extends Error {
@@ -32,6 +32,36 @@ const DEFAULT_SECTION = "DEFAULT";
 const SECTION_RE = /^\[(?<name>[^\]]+)\]/;
 const OPTION_RE = /^(?<key>.*?)\s*(?<sep>[=:])\s*(?<value>.*)$/;
 const MAX_INTERPOLATION_DEPTH = 10;
+
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The file's text; an IniError naming the first line that is not valid UTF-8 (never U+FFFD in its place). */
+export function decodeIni(bytes: Uint8Array): string {
+  try {
+    return STRICT_UTF8.decode(bytes);
+  } catch {
+    throw new IniError("the line is not valid UTF-8 text; save the file as UTF-8", firstInvalidLine(bytes));
+  }
+}
+
+/** Line breaks are bytes that never occur inside a UTF-8 sequence, so each line can be checked on its own. */
+function firstInvalidLine(bytes: Uint8Array): number | undefined {
+  let line = 1;
+  let start = 0;
+  for (let at = 0; at <= bytes.length; at++) {
+    const byte = bytes[at];
+    if (at < bytes.length && byte !== 0x0a && byte !== 0x0d) continue;
+    try {
+      STRICT_UTF8.decode(bytes.subarray(start, at));
+    } catch {
+      return line;
+    }
+    if (byte === 0x0d && bytes[at + 1] === 0x0a) at++;
+    line++;
+    start = at + 1;
+  }
+  return undefined;
+}
 
 export function parseIni(text: string): IniFile {
   const sections = new Map<string, Map<string, string>>();

@@ -4,12 +4,13 @@
  * touches the disk; everything else here is pure.
  *
  * A missing config file is an empty one, as in the Nextstrain CLI. Deliberate
- * deviation: an unreadable or malformed file is an error naming the file,
- * where the Nextstrain CLI silently ignores it or crashes.
+ * deviation: an unreadable or malformed file (or one that is not UTF-8) is an
+ * error naming the file and line, where the Nextstrain CLI silently ignores
+ * it or crashes; a directory or a symlink loop in its place is called that.
  */
 import { readFile } from "node:fs/promises";
 import { UserError } from "../errors.js";
-import { IniError, parseIni, type IniFile } from "./configparser.js";
+import { decodeIni, IniError, parseIni, type IniFile } from "./configparser.js";
 import { resolvePaths, type Paths } from "./paths.js";
 import { awsProfileName, profileRegion } from "./region.js";
 import { resolveSettings, type Resolved, type SettingFlags } from "./resolve.js";
@@ -22,8 +23,8 @@ export async function loadSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, 
 }
 
 export async function loadConfigFile(path: string): Promise<IniFile> {
-  const text = await readOptional(path, "config file", "Fix its permissions, or point NEXTSTRAIN_CONFIG at another file.");
-  const file = explainIniErrors(path, () => parseIni(text ?? ""));
+  const bytes = await readOptional(path, "config file", "NEXTSTRAIN_CONFIG");
+  const file = explainIniErrors(path, () => parseIni(bytes === undefined ? "" : decodeIni(bytes)));
   // Values are interpolated when read, as in ConfigParser, so reading one can fail too.
   return {
     get: (section, key) => explainIniErrors(path, () => file.get(section, key)),
@@ -44,19 +45,31 @@ function explainIniErrors<T>(path: string, read: () => T): T {
 }
 
 export async function loadProfileRegion(paths: Paths, env: NodeJS.ProcessEnv): Promise<{ region: string; profile: string; file: string } | undefined> {
-  const text = await readOptional(paths.awsConfigFile, "AWS config file", "Fix its permissions, or point AWS_CONFIG_FILE at another file.");
-  if (text === undefined) return undefined;
+  const bytes = await readOptional(paths.awsConfigFile, "AWS config file", "AWS_CONFIG_FILE");
+  if (bytes === undefined) return undefined;
   const profile = awsProfileName(env);
-  const region = profileRegion(text, profile);
+  const region = profileRegion(bytes.toString("utf8"), profile);
   return region === undefined ? undefined : { region, profile, file: paths.awsConfigFile };
 }
 
-async function readOptional(path: string, what: string, hint: string): Promise<string | undefined> {
+/** The file's bytes; undefined when there is none. `variable` names what points at another file. */
+async function readOptional(path: string, what: string, variable: string): Promise<Buffer | undefined> {
   try {
-    return await readFile(path, "utf8");
+    return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ENOENT" || code === "ENOTDIR") return undefined;
-    throw new UserError(`Cannot read the ${what} ${path}: ${(error as Error).message}.`, hint);
+    const elsewhere = `point ${variable} at another file`;
+    switch (code) {
+      case "EISDIR":
+        throw new UserError(`The ${what} ${path} is a directory, not a file.`, `Move the directory away, or ${elsewhere}.`);
+      case "ELOOP":
+        throw new UserError(`The ${what} ${path} is a symlink loop: following its links leads back to one of them.`, `Make the link point at a file, or ${elsewhere}.`);
+      case "EACCES":
+      case "EPERM":
+        throw new UserError(`Cannot read the ${what} ${path}: ${(error as Error).message}.`, `Fix its permissions, or ${elsewhere}.`);
+      default:
+        throw new UserError(`Cannot read the ${what} ${path}: ${(error as Error).message}.`, `Check the file, or ${elsewhere}.`);
+    }
   }
 }

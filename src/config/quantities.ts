@@ -9,8 +9,11 @@
  *    optional whitespace, and an optional unit b, kb, mb, gb, kib, mib, gib in
  *    any case; no unit means bytes; the result is truncated to whole bytes.
  *
- * Deliberate deviation: negative and non-finite quantities are refused here
- * (the Nextstrain CLI sends negative memory to AWS, and crashes on `inf`).
+ * Deliberate deviations: negative and non-finite quantities are refused here
+ * (the Nextstrain CLI sends negative memory to AWS, and crashes on `inf`); and
+ * the amount is worked out in exact decimal arithmetic, not floating point, so
+ * `522.190848mb` is exactly 498 MiB (the Nextstrain CLI makes it 497) and
+ * large amounts keep every digit.
  */
 
 /** Python int() on a string; undefined when it would raise ValueError. */
@@ -58,7 +61,7 @@ const BYTE_UNITS: Record<string, number> = {
 };
 
 export type ByteQuantity =
-  | { ok: true; bytes: number }
+  | { ok: true; bytes: bigint }
   | { ok: false; reason: string };
 
 /** byte_quantity of the Nextstrain CLI: "14GiB" -> 15032385536 bytes. */
@@ -68,13 +71,35 @@ export function parseByteQuantity(text: string): ByteQuantity {
   if (!match?.groups || value === undefined) {
     return { ok: false, reason: "expected a number with an optional unit b, kb, mb, gb, kib, mib or gib, e.g. 14GiB" };
   }
-  if (!Number.isFinite(value)) return { ok: false, reason: "the amount must be a finite number, e.g. 14GiB" };
+  const number = match.groups.number as string;
+  if (/^[+-]?(?:inf|infinity|nan)$/i.test(number)) return { ok: false, reason: "the amount must be a finite number, e.g. 14GiB" };
   if (value < 0) return { ok: false, reason: "the amount cannot be negative" };
-  const factor = BYTE_UNITS[(match.groups.unit ?? "b").toLowerCase()] as number;
-  return { ok: true, bytes: Math.trunc(value * factor) };
+  const bytes = decimalTimes(number, BigInt(BYTE_UNITS[(match.groups.unit ?? "b").toLowerCase()] as number));
+  if (bytes === undefined) return { ok: false, reason: "the amount is far more than any computer has" };
+  return { ok: true, bytes };
+}
+
+/**
+ * A decimal number as float() reads it (not negative) times `factor`,
+ * truncated to a whole number, exactly; undefined beyond 10^400.
+ */
+function decimalTimes(number: string, factor: bigint): bigint | undefined {
+  const parts = /^\+?(?<whole>[\d_]*)(?:\.(?<fraction>[\d_]*))?(?:e(?<exponent>[+-]?[\d_]+))?$/i.exec(number)?.groups ?? {};
+  const whole = (parts.whole ?? "").replaceAll("_", "");
+  const fraction = (parts.fraction ?? "").replaceAll("_", "");
+  const digits = BigInt(`0${whole}${fraction}`);
+  // value = digits * 10^-scale
+  const scale = fraction.length - Number((parts.exponent ?? "0").replaceAll("_", ""));
+  if (digits === 0n) return 0n;
+  // Far below one byte, or far beyond any memory: no need for a huge power of ten.
+  if (scale > whole.length + fraction.length + 30) return 0n;
+  if (scale < -400) return undefined;
+  return scale >= 0 ? (digits * factor) / 10n ** BigInt(scale) : digits * factor * 10n ** BigInt(-scale);
 }
 
 /** Whole MiB in a number of bytes, as sent to AWS Batch (floor division, C22). */
 export function bytesToMiB(bytes: number): number {
   return Math.floor(bytes / 1024 ** 2);
 }
+
+export const BYTES_PER_MIB = 1024n ** 2n;

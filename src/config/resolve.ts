@@ -11,6 +11,7 @@
  */
 import { type BucketLocation, parseBucket } from "./bucket.js";
 import type { IniFile } from "./configparser.js";
+import { memoryProblem, vcpuProblem } from "./batch-limits.js";
 import { bytesToMiB, parsePythonInt } from "./quantities.js";
 import { ConfigError } from "./errors.js";
 
@@ -124,14 +125,16 @@ export function resolveSettings(inputs: ResolveInputs): Resolved {
     return found ? strip({ ...found, value: String(found.value) }) : { value: fallback, source: "default", origin: "built-in default" };
   };
 
-  const count = (layer: Layer, what: string, example: string): Setting<number> | undefined => {
+  /** A count, checked against what AWS Batch accepts (`limit`); flags come checked from the command line. */
+  const count = (layer: Layer, what: string, example: string, limit: (value: bigint) => string | undefined): Setting<number> | undefined => {
     const found = pick(layer);
     if (!found) return undefined;
     if (typeof found.value === "number") return strip({ ...found, value: found.value });
     const parsed = parsePythonInt(found.value);
-    if (parsed === undefined || parsed < 0n || parsed > BigInt(Number.MAX_SAFE_INTEGER)) {
+    const problem = parsed === undefined || parsed < 0n ? undefined : limit(parsed);
+    if (parsed === undefined || parsed < 0n || problem !== undefined) {
       throw new ConfigError(
-        `${found.quoted} is not ${what}`,
+        problem === undefined ? `${found.quoted} is not ${what}` : `${found.quoted}: ${problem}`,
         `Set ${found.origin} to a whole number such as ${example}, or remove it to use the job definition's value.`,
       );
     }
@@ -142,11 +145,13 @@ export function resolveSettings(inputs: ResolveInputs): Resolved {
     { flag: { value: flags.awsBatchCpus, name: "--aws-batch-cpus" }, env: "NEXTSTRAIN_AWS_BATCH_CPUS", config: ["aws-batch", "cpus"] },
     "a number of vCPUs",
     "8",
+    vcpuProblem,
   );
   const batchMemory = count(
     { flag: { value: flags.awsBatchMemory, name: "--aws-batch-memory" }, env: "NEXTSTRAIN_AWS_BATCH_MEMORY", config: ["aws-batch", "memory"] },
     "a number of MiB",
     "14336",
+    memoryProblem,
   );
 
   const vcpus: Setting<number | undefined> = batchCpus?.value

@@ -1,7 +1,8 @@
 /**
  * The message blocks printed while watching a job: the control hints after
  * "Watching job status" (compat-spec §4.2, C96) and the block printed on
- * detaching (§4.3, C97, C98), with the Nextstrain CLI's exact texts.
+ * detaching (§4.3, C97, C98), with the Nextstrain CLI's exact texts; and the
+ * re-attach lines that end any failure once a job exists.
  *
  * The detach block names this tool's own commands. It offers both:
  * `nextstrain-ts attach <job-id>`, and the drop-in form
@@ -77,7 +78,6 @@ function proseList(items: readonly string[]): string {
  * effect is repeated in them (C119).
  */
 export function detachBlock(jobId: string, buildRoot: string | undefined): MessageLine[] {
-  const id = shellQuote(jobId);
   return [
     "",
     { stage: "Detaching from job, as requested" },
@@ -85,7 +85,21 @@ export function detachBlock(jobId: string, buildRoot: string | undefined): Messa
     "Run one of the following commands to re-attach to this job later to see output",
     "and download results:",
     "",
-    `${PROGRAM} attach ${id}`,
-    `${PROGRAM} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`,
+    ...reattachCommands(jobId, buildRoot),
   ];
+}
+
+/** What a failure once a job exists ends with: the job is not lost, and how to get back to it (the re-attach command last). */
+export function jobUnaffected(jobId: string, buildRoot: string | undefined): string[] {
+  return [
+    `Job ${jobId} is not affected: it goes on (or has ended) in AWS Batch. Run one of the`,
+    "following commands to re-attach to it to see output and download results:",
+    "",
+    ...reattachCommands(jobId, buildRoot),
+  ];
+}
+
+function reattachCommands(jobId: string, buildRoot: string | undefined): string[] {
+  const id = shellQuote(jobId);
+  return [`${PROGRAM} attach ${id}`, `${PROGRAM} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`];
 }

@@ -4,6 +4,10 @@
  * one), watch it with its logs, download what it changed, and return its exit
  * status. This module only orders the stages; each lives in its own module
  * and every AWS call is behind src/aws/.
+ *
+ * Two rules hold across the stages: until the job exists, a failure or an
+ * interruption leaves nothing in S3 (before-job.ts); once it exists, every
+ * failure ends with how to get back to it.
  */
 import { randomUUID } from "node:crypto";
 import type { BuildRoot } from "../archive/build-root.js";
@@ -15,17 +19,18 @@ import { JobState } from "../aws/job-state.js";
 import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
 import type { DownloadSpec } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
-import { Interrupted, UserError } from "../errors.js";
+import { ErrorWithNote, UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
+import { BeforeJob } from "./before-job.js";
 import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type SignalSource } from "./control.js";
 import { downloadResults } from "./download.js";
 import { containerEnvironment } from "./environment.js";
 import { followJob } from "./follow.js";
-import { controlHints, detachBlock, printLines } from "./messages.js";
+import { controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
-import { findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
+import { checkJobInfoPath, findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
 import { showSnakemakeLogs } from "./snakemake-logs.js";
 import { RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
 
@@ -65,16 +70,23 @@ interface Job {
 }
 
 export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<number> {
-  const buildRoot = request.location?.buildRoot;
-  let job: Job;
-  if (request.attach !== undefined) {
-    job = await attach(request.attach, request, deps);
-    if (job.forgotten) return recoverForgotten(job.forgotten, request, deps);
-  } else {
-    job = await submit(request, deps);
+  if (request.jobInfo) await checkJobInfoPath(request.jobInfo);
+  const job = request.attach !== undefined ? await attach(request.attach, request, deps) : await submit(request, deps);
+  // From here on a job exists, and no failure may lose it: each says how to get back to it.
+  try {
+    return await followThrough(job, request, deps);
+  } catch (error) {
+    throw new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
+  }
+}
+
+/** The stages once a job exists: tell scripts, then detach, or watch the job and download its results. */
+async function followThrough(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
+  if (job.forgotten) return recoverForgotten(job.forgotten, request, deps);
+  if (request.attach === undefined) {
     if (request.jobInfo) await writeJobInfo(request.jobInfo, { jobId: job.id, runId: job.runId, status: "SUBMITTED", archive: s3Url(job.workdir) });
     if (request.detach) {
-      printLines(deps.reporter, detachBlock(job.id, buildRoot));
+      printLines(deps.reporter, detachBlock(job.id, request.location?.buildRoot));
       return 0;
     }
   }
@@ -96,64 +108,68 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   const s3 = await aws.s3();
   const { bucket, prefix } = settings.bucket.value;
   await checkBucket(s3, bucket);
+  // Until the job exists, a failure or Control-C removes what was uploaded for it.
+  const beforeJob = new BeforeJob({ s3, reporter, signals: deps.signals, jobName: runId, queue: settings.queue.value });
   const workdir = { bucket, key: `${prefix}${runId}.zip` };
-  await interruptible(deps.signals, (signal) =>
-    uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, target: workdir, reporter, signal }),
-  );
-  reporter.line(`uploaded: ${s3Url(workdir)}`);
-
-  let envdUrl: string | undefined;
-  if (plan.envd) {
-    const envd = { bucket, key: `${prefix}${runId}-env.d.zip` };
-    await uploadEnvd(s3, envd, plan.env, reporter);
-    envdUrl = s3Url(envd);
-    reporter.line(`uploaded: ${envdUrl}`);
-  }
+  const envd = plan.envd ? { bucket, key: `${prefix}${runId}-env.d.zip` } : undefined;
+  await beforeJob.run("the upload", async (signal) => {
+    const onMultipart = (uploadId: string) => beforeJob.holds({ kind: "upload", location: workdir, uploadId });
+    await uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, target: workdir, reporter, signal, onMultipart });
+    beforeJob.holds({ kind: "object", location: workdir });
+    reporter.line(`uploaded: ${s3Url(workdir)}`);
+    if (envd) {
+      // Noted before it is sent: it holds the job's variables, secrets included.
+      beforeJob.holds({ kind: "object", location: envd });
+      await uploadEnvd(s3, envd, plan.env, reporter, signal);
+      reporter.line(`uploaded: ${s3Url(envd)}`);
+    }
+  });
 
   reporter.stage("Submitting job");
-  const batch = await aws.batch();
-  let jobId: string;
-  let record: JobRecord;
-  try {
-    const definition = await definitionFor(batch, settings.job.value, settings.image.value);
-    const input = submitJobInput({
-      runId,
-      queue: settings.queue.value,
-      definition,
-      environment: containerEnvironment(s3Url(workdir), plan.env, envdUrl),
-      vcpus: settings.vcpus.value,
-      memoryMiB: settings.memoryMiB.value,
-      remoteWorkdir: containerWorkingDir(location),
-      argv: plan.argv,
-    });
-    jobId = await submitJob(batch, input, aws.region);
-    const now = new Date().toISOString();
-    record = {
-      schema: RECORD_SCHEMA,
-      jobId,
-      runId,
-      buildRoot: location.buildRoot,
-      workingDir: location.workingDir,
-      remoteWorkdir: containerWorkingDir(location),
-      bucket,
-      archiveKey: workdir.key,
-      region: aws.region,
-      queue: settings.queue.value,
-      definition,
-      image: settings.image.value,
-      command: input.containerOverrides?.command ?? [],
-      submittedAt: now,
-      status: "SUBMITTED",
-      updatedAt: now,
-      downloaded: false,
-    };
-  } catch (error) {
-    // C67: the archives stay in S3; nothing was submitted.
-    const uploaded = `The build directory was uploaded to ${s3Url(workdir)}, but no job was submitted.`;
-    if (error instanceof UserError) throw new UserError(`${error.message}\n\nJob submission failed!`, [error.hint, uploaded].filter(Boolean).join("\n"));
-    throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`, uploaded);
-  }
+  const submitted = await beforeJob.run("the submission", async () => {
+    try {
+      const batch = await aws.batch();
+      const definition = await definitionFor(batch, settings.job.value, settings.image.value);
+      const input = submitJobInput({
+        runId,
+        queue: settings.queue.value,
+        definition,
+        environment: containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd)),
+        vcpus: settings.vcpus.value,
+        memoryMiB: settings.memoryMiB.value,
+        remoteWorkdir: containerWorkingDir(location),
+        argv: plan.argv,
+      });
+      const jobId = await beforeJob.submit(() => submitJob(batch, input, aws.region));
+      return { jobId, definition, command: input.containerOverrides?.command ?? [] };
+    } catch (error) {
+      // C67: any error here ends with the Nextstrain CLI's words.
+      if (error instanceof UserError) throw new UserError(`${error.message}\n\nJob submission failed!`, error.hint);
+      throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
+    }
+  });
+  const { jobId } = submitted;
   reporter.stage("AWS Batch Job ID:", jobId);
+  const now = new Date().toISOString();
+  const record: JobRecord = {
+    schema: RECORD_SCHEMA,
+    jobId,
+    runId,
+    buildRoot: location.buildRoot,
+    workingDir: location.workingDir,
+    remoteWorkdir: containerWorkingDir(location),
+    bucket,
+    archiveKey: workdir.key,
+    region: aws.region,
+    queue: settings.queue.value,
+    definition: submitted.definition,
+    image: settings.image.value,
+    command: submitted.command,
+    submittedAt: now,
+    status: "SUBMITTED",
+    updatedAt: now,
+    downloaded: false,
+  };
   await saveNewRecord(record, deps.records, s3, reporter);
   return { id: jobId, runId, workdir };
 }
@@ -250,26 +266,4 @@ async function recoverForgotten(record: JobRecord, request: RunRequest, deps: Ru
   await deps.records.update(record.jobId, { downloaded: true }).catch(() => undefined);
   await showSnakemakeLogs(location.workingDir, reporter);
   return exitStatus;
-}
-
-/**
- * Runs the upload with SIGINT and SIGTERM aborting it, so an interrupted
- * upload leaves no multipart upload behind (R1); then exits 130 or 143.
- */
-async function interruptible<T>(signals: SignalSource, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const stop = (status: number) => () => controller.abort(new Interrupted(status, "Interrupted: the upload was stopped and nothing was left in S3."));
-  const handlers: [NodeJS.Signals, () => void][] = [
-    ["SIGINT", stop(130)],
-    ["SIGTERM", stop(143)],
-  ];
-  for (const [name, handler] of handlers) signals.on(name, handler);
-  try {
-    return await work(controller.signal);
-  } catch (error) {
-    if (controller.signal.aborted) throw controller.signal.reason;
-    throw error;
-  } finally {
-    for (const [name, handler] of handlers) signals.off(name, handler);
-  }
 }

@@ -30,6 +30,8 @@ export interface UploadRequest {
   signal?: AbortSignal;
   /** Told of each file uploaded, with its CRC-32: the place to keep a record that spares reading unchanged files at download. */
   onWritten?: (written: WrittenMember) => void;
+  /** Told the id of the multipart upload once made: after an interruption, removing it is the caller's job. */
+  onMultipart?: (uploadId: string) => void;
 }
 
 const SKIPPED: Record<SkipReason, string> = {
@@ -66,7 +68,7 @@ export async function uploadWorkdir(request: UploadRequest): Promise<UploadResul
     onBytes: (bytes) => progress.advance(bytes),
   });
   try {
-    return await uploadStream(request.s3, request.target, archive, { signal: request.signal, onRetry: retryNotice(reporter, "S3") });
+    return await uploadStream(request.s3, request.target, archive, { signal: request.signal, onMultipart: request.onMultipart, onRetry: retryNotice(reporter, "S3") });
   } finally {
     archive.destroy();
     progress.done();
@@ -74,12 +76,12 @@ export async function uploadWorkdir(request: UploadRequest): Promise<UploadResul
 }
 
 /** The env.d archive (C58, C59): one 0600 member per variable, written from memory. */
-export async function uploadEnvd(s3: S3Client, target: S3Location, env: JobEnv, reporter: Reporter): Promise<void> {
+export async function uploadEnvd(s3: S3Client, target: S3Location, env: JobEnv, reporter: Reporter, signal?: AbortSignal): Promise<void> {
   const now = new Date();
   const members = envdMembers(env).map(
     ({ name, data }): ZipMember => ({ name, path: name, data, isDirectory: false, size: data.length, mode: 0o600, mtime: now }),
   );
-  await uploadStream(s3, target, writeZip(toAsync(members)), { onRetry: retryNotice(reporter, "S3") });
+  await uploadStream(s3, target, writeZip(toAsync(members)), { signal, onRetry: retryNotice(reporter, "S3") });
 }
 
 async function* toAsync<T>(items: readonly T[]): AsyncGenerator<T> {

@@ -10,7 +10,7 @@
  * files are 0600 and the directory 0700, since records name buckets and
  * commands. Each carries a schema version.
  */
-import { chmod, mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { chmod, mkdir, readdir, readFile, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "./atomic.js";
@@ -91,7 +91,8 @@ export class JobRecords {
     try {
       text = await readFile(file, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      // ENOTDIR: a file stands where the folder should be, so no record can be there.
+      if (["ENOENT", "ENOTDIR"].includes((error as NodeJS.ErrnoException).code ?? "")) return undefined;
       throw new UserError(`Cannot read the job record ${file}: ${(error as Error).message}.`, "Fix its permissions, or delete it.");
     }
     const record = parseRecord(text);
@@ -105,7 +106,9 @@ export class JobRecords {
   async write(record: JobRecord): Promise<void> {
     const file = this.fileOf(record.jobId);
     if (!file) throw new UserError(`Cannot keep a record of job "${record.jobId}": that is not an AWS Batch job id.`);
-    await mkdir(this.directory, { recursive: true, mode: 0o700 });
+    await mkdir(this.directory, { recursive: true, mode: 0o700 }).catch(async (error: NodeJS.ErrnoException) => {
+      throw ["EEXIST", "ENOTDIR"].includes(error.code ?? "") ? await this.notAFolder() : error;
+    });
     await chmod(this.directory, 0o700);
     await writeFileAtomic(file, JSON.stringify(record, null, 2) + "\n", 0o600);
   }
@@ -123,14 +126,27 @@ export class JobRecords {
     if (file) await rm(file, { force: true });
   }
 
+  /** The error for a records folder that cannot be one because a file is in the way. */
+  private async notAFolder(): Promise<UserError> {
+    const isFile = await stat(this.directory).then((stats) => !stats.isDirectory(), () => false);
+    return isFile
+      ? new UserError(
+          `The job records folder ${this.directory} is a file, not a folder.`,
+          `Move it away or delete it (rm ${this.directory}): job records are kept in that folder. NEXTSTRAIN_HOME chooses another place.`,
+        )
+      : new UserError(`The job records folder ${this.directory} cannot be made: a file is in its path.`, "Move that file away, or choose another place with NEXTSTRAIN_HOME.");
+  }
+
   /** Every record, oldest first, and the files that could not be read as records. */
   async list(): Promise<{ records: JobRecord[]; corrupt: CorruptRecord[] }> {
     let names: string[];
     try {
       names = await readdir(this.directory);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT") return { records: [], corrupt: [] };
-      throw error;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return { records: [], corrupt: [] };
+      if (code === "ENOTDIR") throw await this.notAFolder();
+      throw new UserError(`Cannot read the job records folder ${this.directory}: ${(error as Error).message}.`, "Fix its permissions.");
     }
     const records: JobRecord[] = [];
     const corrupt: CorruptRecord[] = [];

@@ -2,6 +2,7 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
@@ -11,7 +12,17 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { checkBucket, FIRST_PART_SIZE, MAX_PARTS, openObjectRanges, parseS3ObjectUrl, partSize, uploadStream } from "../../../src/aws/s3.js";
+import {
+  abortMultipartUpload,
+  checkBucket,
+  deleteObject,
+  FIRST_PART_SIZE,
+  MAX_PARTS,
+  openObjectRanges,
+  parseS3ObjectUrl,
+  partSize,
+  uploadStream,
+} from "../../../src/aws/s3.js";
 import { UserError } from "../../../src/errors.js";
 
 const s3 = mockClient(S3Client);
@@ -114,6 +125,39 @@ describe("uploadStream", () => {
     await expect(uploadStream(client, target, interrupted(), { signal: controller.signal })).rejects.toThrow("interrupted");
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
+  });
+
+  it("leaves an interrupted multipart upload to the caller it told of the upload, without waiting on S3", async () => {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "u7" });
+    s3.on(UploadPartCommand).resolves({ ETag: '"e"' });
+    const controller = new AbortController();
+    async function* interrupted(): AsyncGenerator<Uint8Array> {
+      yield* chunks(FIRST_PART_SIZE + 1);
+      controller.abort(new Error("interrupted"));
+      yield Buffer.alloc(10);
+    }
+    const told: string[] = [];
+    await expect(uploadStream(client, target, interrupted(), { signal: controller.signal, onMultipart: (id) => told.push(id) })).rejects.toThrow("interrupted");
+    expect(told).toEqual(["u7"]);
+    expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(0);
+  });
+});
+
+describe("removing what an upload left", () => {
+  it("aborts a multipart upload, and answers false when S3 no longer has it (completed, or aborted already)", async () => {
+    s3.on(AbortMultipartUploadCommand, { UploadId: "live" }).resolves({});
+    s3.on(AbortMultipartUploadCommand, { UploadId: "gone" }).rejects(Object.assign(new Error("gone"), { name: "NoSuchUpload", $metadata: { httpStatusCode: 404 } }));
+    expect(await abortMultipartUpload(client, target, "live")).toBe(true);
+    expect(await abortMultipartUpload(client, target, "gone")).toBe(false);
+  });
+
+  it("deletes an object, retrying a transient failure", async () => {
+    s3.on(DeleteObjectCommand).rejectsOnce(Object.assign(new Error("busy"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } })).resolves({});
+    await deleteObject(client, target, { sleep: noSleep });
+    expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input)).toEqual([
+      { Bucket: "nextstrain-jobs", Key: "runs/abc.zip" },
+      { Bucket: "nextstrain-jobs", Key: "runs/abc.zip" },
+    ]);
   });
 });
 

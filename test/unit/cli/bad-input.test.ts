@@ -2,7 +2,7 @@
  * Bad input never gets a stack trace: each case asserts the exit status and that
  * the message names what to change (R4; C4, C30, C33, C34, C39).
  */
-import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -21,6 +21,16 @@ const noSection = join(scratch, "nosection.ini");
 writeFileSync(noSection, "queue = q\n");
 const loneDollar = join(scratch, "percent.ini");
 writeFileSync(loneDollar, "[aws-batch]\nqueue = 100%\n");
+const notUtf8 = join(scratch, "latin1.ini");
+writeFileSync(notUtf8, Buffer.concat([Buffer.from("[aws-batch]\n# caf\u00e9 is fine\nqueue = caf"), Buffer.from([0xe9]), Buffer.from("\n")]));
+const configDir = join(scratch, "config-dir");
+mkdirSync(configDir);
+const loopA = join(scratch, "loop-a");
+symlinkSync(join(scratch, "loop-b"), loopA);
+symlinkSync(loopA, join(scratch, "loop-b"));
+const homeWithFile = join(scratch, "home-with-file");
+mkdirSync(homeWithFile);
+writeFileSync(join(homeWithFile, "jobs"), "a file where the job records folder should be");
 const dockerRunner = join(scratch, "docker.ini");
 writeFileSync(dockerRunner, "[core]\nrunner = docker\n");
 
@@ -35,6 +45,8 @@ interface Case {
   names: (string | RegExp)[];
   /** A bad setting value: exit status 2 as in the Nextstrain CLI, but no usage text. */
   setting?: true;
+  /** What the message must not say. */
+  not?: string[];
 }
 
 const CASES: Case[] = [
@@ -51,6 +63,11 @@ const CASES: Case[] = [
   { name: "--memory without number", argv: ["build", "--aws-batch", "--memory", "gib", buildDir], status: 2, names: ["argument --memory", "'gib'"] },
   { name: "--memory negative", argv: ["build", "--aws-batch", "--memory", "-1gb", buildDir], status: 2, names: ["argument --memory", "negative"] },
   { name: "--memory infinite", argv: ["build", "--aws-batch", "--memory", "inf", buildDir], status: 2, names: ["argument --memory", "finite"] },
+  { name: "--memory beyond what AWS Batch accepts", argv: ["build", "--aws-batch", "--memory", "99999999999999GiB", buildDir], status: 2, names: ["argument --memory: invalid value: '99999999999999GiB'", "102399999999998976 MiB is more than AWS Batch accepts", "at most 2147483647 MiB"] },
+  { name: "--memory below what AWS Batch accepts", argv: ["build", "--aws-batch", "--memory", "3MiB", buildDir], status: 2, names: ["argument --memory: invalid value: '3MiB'", "at least 4 MiB"] },
+  { name: "--aws-batch-memory beyond what AWS Batch accepts", argv: ["build", "--aws-batch", "--aws-batch-memory", "2147483648", buildDir], status: 2, names: ["argument --aws-batch-memory: invalid value: '2147483648'", "at most 2147483647 MiB"] },
+  { name: "--cpus beyond what AWS Batch accepts", argv: ["build", "--aws-batch", "--cpus", "99999999999", buildDir], status: 2, names: ["argument --cpus: invalid value: '99999999999'", "at most 2147483647"] },
+  { name: "--aws-batch-cpus beyond what AWS Batch accepts", argv: ["build", "--aws-batch", "--aws-batch-cpus", "2147483648", buildDir], status: 2, names: ["argument --aws-batch-cpus: invalid value: '2147483648'"] },
   { name: "--cpus missing its value", argv: ["build", "--aws-batch", "--cpus"], status: 2, names: ["--cpus"] },
   { name: "--envdir not a directory", argv: ["build", "--aws-batch", "--envdir", join(scratch, "nope"), buildDir], status: 2, names: ["argument --envdir: not a directory"] },
   { name: "two runtimes", argv: ["build", "--aws-batch", "--docker", buildDir], status: 2, names: ["argument --docker: not allowed with argument --aws-batch"] },
@@ -69,8 +86,15 @@ const CASES: Case[] = [
   { name: "config runner docker", argv: ["build", buildDir], env: { NEXTSTRAIN_CONFIG: dockerRunner }, status: 1, names: ["docker", dockerRunner, "runner = aws-batch"] },
   { name: "malformed config file", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: malformed }, status: 1, names: [`${malformed}, line 3`, 'key "queue" appears twice'] },
   { name: "config line outside a section", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: noSection }, status: 1, names: [`${noSection}, line 1`] },
+  { name: "config file not UTF-8", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: notUtf8 }, status: 1, names: [`${notUtf8}, line 3`, "not valid UTF-8"] },
+  { name: "config file is a directory", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: configDir }, status: 1, names: [`${configDir} is a directory`, "NEXTSTRAIN_CONFIG"], not: ["permissions"] },
+  { name: "config file is a symlink loop", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: loopA }, status: 1, names: [`${loopA} is a symlink loop`, "NEXTSTRAIN_CONFIG"], not: ["permissions", "symlink to nothing"] },
+  { name: "jobs when its records folder is a file", argv: ["jobs"], env: { NEXTSTRAIN_HOME: homeWithFile }, status: 1, names: [`The job records folder ${join(homeWithFile, "jobs")} is a file, not a folder.`, `rm ${join(homeWithFile, "jobs")}`] },
   { name: "config lone percent", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_CONFIG: loneDollar }, status: 1, names: [loneDollar, '"%%"'] },
   { name: "bad memory in env", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "abc" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=abc is not a number of MiB"], setting: true },
+  { name: "memory in env beyond what AWS Batch accepts", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "99999999999999" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=99999999999999", "at most 2147483647 MiB"], setting: true },
+  { name: "memory in env below what AWS Batch accepts", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "2" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_MEMORY=2", "at least 4 MiB"], setting: true },
+  { name: "cpus in env beyond what AWS Batch accepts", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_CPUS: "4294967296" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_CPUS=4294967296", "at most 2147483647"], setting: true },
   { name: "bad cpus in env", argv: ["build", "--aws-batch", buildDir], env: { NEXTSTRAIN_AWS_BATCH_CPUS: "1.5" }, status: 2, names: ["NEXTSTRAIN_AWS_BATCH_CPUS=1.5"], setting: true },
   { name: "bad bucket URL flag", argv: ["build", "--aws-batch", "--aws-batch-s3-bucket", "gs://x/y", buildDir], status: 2, names: ["--aws-batch-s3-bucket gs://x/y", "s3://"], setting: true },
   { name: "bucket without a name", argv: ["build", "--aws-batch", "--aws-batch-s3-bucket", "s3://", buildDir], status: 2, names: ["no bucket name"], setting: true },
@@ -84,13 +108,14 @@ if (process.getuid?.() !== 0) {
 describe("bad input (R4)", () => {
   it("has at least 25 cases", () => expect(CASES.length).toBeGreaterThanOrEqual(25));
 
-  it.each(CASES)("$name: exit $status", async ({ argv, env, status, names, setting }) => {
+  it.each(CASES)("$name: exit $status", async ({ argv, env, status, names, setting, not }) => {
     const result = await runMain(argv, { env: env ?? {}, cwd: scratch });
     expect(result.status).toBe(status);
     for (const name of names) {
       if (typeof name === "string") expect(result.stderr).toContain(name);
       else expect(result.stderr).toMatch(name);
     }
+    for (const absent of not ?? []) expect(result.stderr).not.toContain(absent);
     expect(result.stderr).not.toMatch(/^\s+at /m);
     expect(result.stdout).toBe("");
     // Command-line mistakes show the usage; everything else is one "Error:" paragraph.

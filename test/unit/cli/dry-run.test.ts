@@ -29,4 +29,12 @@ describe("build --dry-run", () => {
     expect(result.stdout).toContain(`Uploaded directory (build root): ${repo}`);
     expect(result.stdout).toContain("Working directory in the job: /nextstrain/build/phylogenetic");
   });
+
+  it("shows and passes on the exact MiB of --memory, with no floating-point rounding", async () => {
+    // 522.190848 MB is exactly 498 MiB; floating point makes it 522190847 bytes, 497 MiB.
+    const result = await runMain(["build", "--dry-run", "--memory", "522.190848mb", "phylogenetic"], { cwd: repo, env: { NEXTSTRAIN_CONFIG: config } });
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/memory \(MiB\)\s+498\s+from --memory/);
+    expect(result.stdout).toContain("--resources=mem_mb=498");
+  });
 });

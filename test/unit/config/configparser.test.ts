@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { IniError, parseIni } from "../../../src/config/configparser.js";
+import { decodeIni, IniError, parseIni } from "../../../src/config/configparser.js";
 
 const SAMPLE = `# comment
 ; another comment
@@ -68,5 +68,23 @@ describe("ConfigParser-compatible reading (C36)", () => {
   ])("rejects a bad interpolation in %j when the value is read", (text, message) => {
     const file = parseIni(text);
     expect(() => file.get("a", "x")).toThrow(message);
+  });
+});
+
+describe("decoding the file", () => {
+  const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((part) => (typeof part === "string" ? Buffer.from(part) : Buffer.from(part))));
+
+  it("reads UTF-8, a BOM dropped", () => {
+    expect(decodeIni(bytes([0xef, 0xbb, 0xbf], "[s]\nk = caf\u00e9\n"))).toBe("[s]\nk = caf\u00e9\n");
+  });
+
+  it.each([
+    ["LF", bytes("[s]\nk = a\nq = caf", [0xe9], "\n"), 3],
+    ["CRLF", bytes("[s]\r\nk = a\r\n\r\nq = caf", [0xe9], "\r\n"), 4],
+    ["CR", bytes("[s]\rq = caf", [0xe9]), 2],
+    ["a sequence cut short at the end", bytes("[s]\nq = ", [0xe2, 0x82]), 2],
+  ])("names the first line that is not UTF-8 (%s) rather than reading U+FFFD", (_name, data, line) => {
+    expect(() => decodeIni(data)).toThrow(expect.objectContaining({ name: "IniError", line, message: expect.stringContaining("not valid UTF-8") }));
+    expect(() => decodeIni(data)).toThrow(IniError);
   });
 });

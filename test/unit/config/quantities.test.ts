@@ -20,10 +20,20 @@ describe("--memory byte quantities (C21, C22)", () => {
     ["  8GiB  ", 8589934592, 8192],
     ["+2gib", 2147483648, 2048],
     ["0.5gib", 536870912, 512],
+    // Exact decimal arithmetic: floating point makes these one byte short (4349 bytes, 497 MiB).
+    ["4.35kb", 4350, 0],
+    ["522.190848mb", 522190848, 498],
+    ["1e-400gb", 0, 0],
   ])("%s is %d bytes, %d MiB", (text, bytes, mib) => {
     const parsed = parseByteQuantity(text);
-    expect(parsed).toEqual({ ok: true, bytes });
+    expect(parsed).toEqual({ ok: true, bytes: BigInt(bytes) });
     expect(bytesToMiB(bytes)).toBe(mib);
+  });
+
+  it("keeps every digit of amounts beyond floating point's precision", () => {
+    expect(parseByteQuantity("99999999999999GiB")).toEqual({ ok: true, bytes: 99999999999999n * 1024n ** 3n });
+    expect(parseByteQuantity("1e30kb")).toEqual({ ok: true, bytes: 10n ** 33n });
+    expect(parseByteQuantity("123456789.123456789123456789gib")).toEqual({ ok: true, bytes: (123456789123456789123456789n * 1024n ** 3n) / 10n ** 18n });
   });
 
   it.each(["14tb", "14g", "hello mb", "", "gib", "1.2.3gb", "inf", "nan gb", "-1gb", "1 0gb"])("refuses %j", (text) => {

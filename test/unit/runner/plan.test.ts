@@ -30,6 +30,15 @@ describe("build plan", () => {
     expect(warnings).toEqual([]);
   });
 
+  it("treats an image named by digest as current: credentials go through env.d, Snakemake gets its newer flags", () => {
+    const image = `nextstrain/base@sha256:${"0f".repeat(32)}`;
+    const { plan, warnings } = planBuild(request(), settings(image), { AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "s3cr3t" });
+    expect(plan.envd).toBe(true);
+    expect([...plan.env.keys()]).toEqual(["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"]);
+    expect(plan.argv).toContain("--benchmark-extended");
+    expect(warnings).toEqual([]);
+  });
+
   it("withholds secrets from an image too old for env.d, saying so (S1)", () => {
     const { plan, warnings } = planBuild(request({ env: ["AUGUR_DEBUG=1", "ID3C_PASSWORD=pw"] }), settings("nextstrain/base:build-20230101T000000Z"), {});
     expect(plan.envd).toBe(false);

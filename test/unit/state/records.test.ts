@@ -54,6 +54,16 @@ describe("job records", () => {
     ["a fractional exit code", JSON.stringify({ ...sampleRecord(), exitCode: 1.5 }), /"exitCode"/],
   ])("reject %s", (_name, text, problem) => expect(parseRecord(text)).toMatch(problem));
 
+  it("say so when a file stands where the records folder should be", async () => {
+    const records = new JobRecords(scratch());
+    writeFileSync(records.directory, "not a folder");
+    const problem = expect.objectContaining({ name: "UserError", message: `The job records folder ${records.directory} is a file, not a folder.` });
+    await expect(records.list()).rejects.toThrow(problem);
+    await expect(records.write(sampleRecord())).rejects.toThrow(problem);
+    // Nothing can be recorded there, so there is no record to read.
+    expect(await records.read(sampleRecord().jobId)).toBeUndefined();
+  });
+
   it("never name a file after something that is not a job id", () => {
     const records = new JobRecords(scratch());
     expect(records.fileOf("../../etc/passwd")).toBeUndefined();
