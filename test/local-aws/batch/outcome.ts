@@ -11,6 +11,7 @@ export type StopCause =
 
 export interface AttemptOutcome {
   succeeded: boolean;
+  /** False for a stop by the user and a timeout, which Batch never retries; otherwise the retry strategy decides. */
   retriable: boolean;
   statusReason: string;
   exitCode?: number;
@@ -36,8 +37,11 @@ export function attemptOutcome(cause: StopCause | undefined, exitCode: number | 
       return { succeeded: false, retriable: false, statusReason: TIMEOUT_REASON, exitCode };
     case "out-of-memory":
       return { succeeded: false, retriable: true, statusReason: CONTAINER_EXITED, exitCode: 137, reason: OUT_OF_MEMORY_REASON };
-    case "instance-terminated":
-      return { succeeded: false, retriable: true, statusReason: `Host EC2 (instance ${cause.instanceId}) terminated.` };
+    case "instance-terminated": {
+      // No exit code: the container died with its host. The container's reason says so too.
+      const lost = `Host EC2 (instance ${cause.instanceId}) terminated.`;
+      return { succeeded: false, retriable: true, statusReason: lost, reason: lost };
+    }
     case "cannot-pull":
       return { succeeded: false, retriable: true, statusReason: "Task failed to start", reason: cannotPullReason(cause.image) };
     case undefined:

@@ -1,36 +1,8 @@
-// Pure rules of the Batch emulator: capacity, overrides, attempt outcomes, image names.
+// Pure rules of the Batch emulator: overrides, attempt outcomes, image names.
 import { describe, expect, it } from "vitest";
-import { environmentCapacity, fits, instanceCapacity } from "../../local-aws/batch/capacity.js";
 import { imageDirectory, splitImage } from "../../local-aws/batch/images.js";
 import { containerResources, mergeEnvironment, mergeRequirements } from "../../local-aws/batch/model.js";
 import { attemptOutcome, OUT_OF_MEMORY_REASON, TIMEOUT_REASON } from "../../local-aws/batch/outcome.js";
-
-describe("instanceCapacity", () => {
-  it.each([
-    ["m5.4xlarge", { vcpus: 16, memoryMiB: 65536 }],
-    ["c5.large", { vcpus: 2, memoryMiB: 4096 }],
-    ["r6i.2xlarge", { vcpus: 8, memoryMiB: 65536 }],
-    ["optimal", { vcpus: 96, memoryMiB: 786432 }],
-    ["p3.2xlarge", undefined],
-    ["m5.metal", undefined],
-  ])("%s", (type, expected) => expect(instanceCapacity(type)).toEqual(expected));
-});
-
-describe("environmentCapacity and fits", () => {
-  const environment = (computeResources?: { maxvCpus?: number; instanceTypes?: string[] }) => ({ computeEnvironmentName: "ce", computeEnvironmentArn: "arn", state: "ENABLED", computeResources });
-  it.each([
-    ["maxvCpus caps the instance", { maxvCpus: 8, instanceTypes: ["m5.4xlarge"] }, { vcpus: 8, memoryMiB: 65536 }],
-    ["the largest instance type counts", { maxvCpus: 256, instanceTypes: ["c5.large", "m5.4xlarge"] }, { vcpus: 16, memoryMiB: 65536 }],
-    ["no instance types means optimal", { maxvCpus: 4 }, { vcpus: 4, memoryMiB: 786432 }],
-    ["unmanaged offers nothing known", undefined, { vcpus: 0, memoryMiB: 0 }],
-  ])("%s", (_, resources, expected) => expect(environmentCapacity(environment(resources))).toEqual(expected));
-
-  it.each([
-    [{ vcpus: 16, memoryMiB: 65536 }, true],
-    [{ vcpus: 17, memoryMiB: 1 }, false],
-    [{ vcpus: 1, memoryMiB: 65537 }, false],
-  ])("%j fits 16 vCPU / 64 GiB: %s", (request, expected) => expect(fits(request, [{ vcpus: 16, memoryMiB: 65536 }])).toBe(expected));
-});
 
 describe("resources and overrides", () => {
   it("takes VCPU and MEMORY from requirements before the legacy fields", () => {
@@ -49,7 +21,7 @@ describe("attemptOutcome", () => {
     ["user stop", { kind: "user", reason: "stopped by user" } as const, 137, { succeeded: false, retriable: false, statusReason: "stopped by user", exitCode: 137 }],
     ["timeout", { kind: "timeout" } as const, 137, { succeeded: false, retriable: false, statusReason: TIMEOUT_REASON, exitCode: 137 }],
     ["out of memory", { kind: "out-of-memory" } as const, 137, { succeeded: false, retriable: true, statusReason: "Essential container in task exited", exitCode: 137, reason: OUT_OF_MEMORY_REASON }],
-    ["instance lost", { kind: "instance-terminated", instanceId: "i-1" } as const, 137, { succeeded: false, retriable: true, statusReason: "Host EC2 (instance i-1) terminated." }],
+    ["instance lost", { kind: "instance-terminated", instanceId: "i-1" } as const, 137, { succeeded: false, retriable: true, statusReason: "Host EC2 (instance i-1) terminated.", reason: "Host EC2 (instance i-1) terminated." }],
   ])("%s", (_, cause, exitCode, expected) => expect(attemptOutcome(cause, exitCode)).toEqual(expected));
 
   it("names the image that cannot be pulled", () => {
