@@ -136,14 +136,13 @@ export async function waitFor(
   timeoutMs = 40_000,
 ): Promise<{ job: JobDetail; seen: string[] }> {
   const seen: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const read = async () => {
     const job = await describe(batch, jobId);
     if (job?.status && seen.at(-1) !== job.status) seen.push(job.status);
-    if (job && done(job)) return { job, seen };
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job?.status} (${job?.statusReason}) after ${timeoutMs} ms; saw ${seen.join(" ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    return job;
+  };
+  const job = await until(read, (j) => j !== undefined && done(j), () => `job ${jobId} (statuses seen: ${seen.join(" ")})`, timeoutMs);
+  return { job: job!, seen };
 }
 
 export const finished = (job: JobDetail): boolean => job.status === "SUCCEEDED" || job.status === "FAILED";
@@ -154,12 +153,12 @@ export async function logMessages(logs: CloudWatchLogsClient, stream: string): P
 }
 
 /** Polls until `done` holds for what `read` answers. */
-export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string, timeoutMs = 20_000): Promise<T> {
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await read();
     if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    if (Date.now() > deadline) throw new Error(`${typeof what === "string" ? what : what()} still ${JSON.stringify(value)} after ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }

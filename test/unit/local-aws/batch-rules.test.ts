@@ -1,5 +1,6 @@
-// Pure rules of the Batch emulator: overrides, attempt outcomes, image names.
+// Pure rules of the Batch emulator: overrides, attempt outcomes, failures asked for, image names.
 import { describe, expect, it } from "vitest";
+import { parseFailureRequest, takeFailure, type FailureRequest } from "../../local-aws/batch/failures.js";
 import { imageDirectory, splitImage } from "../../local-aws/batch/images.js";
 import { containerResources, mergeEnvironment, mergeRequirements } from "../../local-aws/batch/model.js";
 import { attemptOutcome, OUT_OF_MEMORY_REASON, TIMEOUT_REASON } from "../../local-aws/batch/outcome.js";
@@ -26,6 +27,19 @@ describe("attemptOutcome", () => {
 
   it("names the image that cannot be pulled", () => {
     expect(attemptOutcome({ kind: "cannot-pull", image: "x/y:1" }, undefined).reason).toMatch(/^CannotPullContainerError: .*x\/y:1/);
+  });
+});
+
+describe("failures asked for", () => {
+  it("checks the control API's request", () => {
+    expect(parseFailureRequest({ kind: "instance-terminated", attempts: [1], afterMs: 100 })).toEqual({ kind: "instance-terminated", attempts: [1], afterMs: 100 });
+    expect(() => parseFailureRequest({ kind: "meteor" })).toThrow(/kind must be one of/);
+    expect(() => parseFailureRequest({ kind: "out-of-memory", attempts: [0] })).toThrow(/attempt numbers from 1 to 10/);
+  });
+
+  it("gives each attempt the failure meant for it; one without attempts goes to the first attempt that runs", () => {
+    const failures: FailureRequest[] = [{ kind: "instance-terminated", attempts: [1, 3] }, { kind: "out-of-memory" }];
+    expect([1, 2, 3, 4].map((n) => takeFailure(failures, n)?.kind)).toEqual(["instance-terminated", "out-of-memory", "instance-terminated", undefined]);
   });
 });
 
