@@ -176,63 +176,62 @@ export class Faults {
   }
 }
 
-// [status, code, message] per service family.
-type ErrorTable = Record<ErrorKind, [number, string, string]>;
-const S3_ERRORS: ErrorTable = {
-  throttle: [503, "SlowDown", "Please reduce your request rate."],
-  "server-error": [500, "InternalError", "We encountered an internal error. Please try again."],
-  "access-denied": [403, "AccessDenied", "Access Denied"],
-  "expired-token": [400, "ExpiredToken", "The provided token has expired."],
-};
-const BATCH_ERRORS: ErrorTable = {
-  throttle: [429, "TooManyRequestsException", "Too Many Requests"],
-  "server-error": [500, "ServerException", "Internal Server Error"],
-  "access-denied": [403, "AccessDeniedException", "User is not authorized to perform this action"],
-  "expired-token": [403, "ExpiredTokenException", "The security token included in the request is expired"],
-};
-const JSON_ERRORS: ErrorTable = {
-  throttle: [400, "ThrottlingException", "Rate exceeded"],
-  "server-error": [500, "ServiceUnavailableException", "Service Unavailable"],
-  "access-denied": [400, "AccessDeniedException", "User is not authorized to perform this action"],
-  "expired-token": [400, "ExpiredTokenException", "The security token included in the request is expired"],
-};
-// IAM and STS (the query protocol's <ErrorResponse>).
-const QUERY_ERRORS: ErrorTable = {
-  throttle: [400, "Throttling", "Rate exceeded"],
-  "server-error": [500, "ServiceFailure", "Request processing has failed due to some unknown error, exception or failure."],
-  "access-denied": [403, "AccessDenied", "User is not authorized to perform this action"],
-  "expired-token": [403, "ExpiredToken", "The security token included in the request is expired"],
-};
+// [status, code, message] per kind and protocol family: S3, Batch, the other
+// JSON services (CloudWatch Logs), the query protocol of IAM and STS, and EC2's.
 // https://docs.aws.amazon.com/AWSEC2/latest/APIReference/errors-overview.html
-const EC2_ERRORS: ErrorTable = {
-  throttle: [503, "RequestLimitExceeded", "Request limit exceeded."],
-  "server-error": [500, "InternalError", "An internal error has occurred."],
-  "access-denied": [403, "UnauthorizedOperation", "You are not authorized to perform this operation."],
-  "expired-token": [400, "RequestExpired", "Request has expired."],
+type Family = "s3" | "batch" | "json" | "query" | "ec2";
+const ERRORS: Record<ErrorKind, Record<Family, [number, string, string]>> = {
+  throttle: {
+    s3: [503, "SlowDown", "Please reduce your request rate."],
+    batch: [429, "TooManyRequestsException", "Too Many Requests"],
+    json: [400, "ThrottlingException", "Rate exceeded"],
+    query: [400, "Throttling", "Rate exceeded"],
+    ec2: [503, "RequestLimitExceeded", "Request limit exceeded."],
+  },
+  "server-error": {
+    s3: [500, "InternalError", "We encountered an internal error. Please try again."],
+    batch: [500, "ServerException", "Internal Server Error"],
+    json: [500, "ServiceUnavailableException", "Service Unavailable"],
+    query: [500, "ServiceFailure", "Request processing has failed due to some unknown error, exception or failure."],
+    ec2: [500, "InternalError", "An internal error has occurred."],
+  },
+  "access-denied": {
+    s3: [403, "AccessDenied", "Access Denied"],
+    batch: [403, "AccessDeniedException", "User is not authorized to perform this action"],
+    json: [400, "AccessDeniedException", "User is not authorized to perform this action"],
+    query: [403, "AccessDenied", "User is not authorized to perform this action"],
+    ec2: [403, "UnauthorizedOperation", "You are not authorized to perform this operation."],
+  },
+  "expired-token": {
+    s3: [400, "ExpiredToken", "The provided token has expired."],
+    batch: [403, "ExpiredTokenException", "The security token included in the request is expired"],
+    json: [400, "ExpiredTokenException", "The security token included in the request is expired"],
+    query: [403, "ExpiredToken", "The security token included in the request is expired"],
+    ec2: [400, "RequestExpired", "Request has expired."],
+  },
 };
+
+function familyOf(service: string | undefined): Family {
+  if (service === "s3" || service === "batch" || service === "ec2") return service;
+  return service === "iam" || service === "sts" ? "query" : "json";
+}
+
 const XML = { "content-type": "text/xml" };
 const S3_XML = { "content-type": "application/xml" };
 
 export function faultResponse(kind: ErrorKind, service: string | undefined): FaultResponse {
-  if (service === "s3") {
-    const [status, code, message] = S3_ERRORS[kind];
-    return { status, headers: S3_XML, body: s3ErrorBody(code, message) };
+  const family = familyOf(service);
+  const [status, code, message] = ERRORS[kind][family];
+  switch (family) {
+    case "s3":
+      return { status, headers: S3_XML, body: s3ErrorBody(code, message) };
+    case "query":
+      return { status, headers: XML, body: `<ErrorResponse><Error><Type>${status >= 500 ? "Receiver" : "Sender"}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>local-aws</RequestId></ErrorResponse>` };
+    case "ec2":
+      return { status, headers: XML, body: `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>local-aws</RequestID></Response>` };
+    default:
+      return { status, headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-ErrorType": code }, body: JSON.stringify({ __type: code, message }) };
   }
-  if (service === "iam" || service === "sts") {
-    const [status, code, message] = QUERY_ERRORS[kind];
-    const type = status >= 500 ? "Receiver" : "Sender";
-    return { status, headers: XML, body: `<ErrorResponse><Error><Type>${type}</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>local-aws</RequestId></ErrorResponse>` };
-  }
-  if (service === "ec2") {
-    const [status, code, message] = EC2_ERRORS[kind];
-    return { status, headers: XML, body: `<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>local-aws</RequestID></Response>` };
-  }
-  const [status, type, message] = (service === "batch" ? BATCH_ERRORS : JSON_ERRORS)[kind];
-  return {
-    status,
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amzn-ErrorType": type },
-    body: JSON.stringify({ __type: type, message }),
-  };
 }
 
 /** S3's answer to a copy whose `x-amz-copy-source-if-*` condition does not hold. */

@@ -8,7 +8,7 @@
 // EC2 DescribeInstanceTypes.
 import { randomUUID } from "node:crypto";
 import { type _InstanceType, DescribeInstanceTypesCommand, DescribeLaunchTemplatesCommand, DescribeSecurityGroupsCommand, DescribeSubnetsCommand, type EC2Client } from "@aws-sdk/client-ec2";
-import { CreateRoleCommand, GetInstanceProfileCommand, GetRoleCommand, NoSuchEntityException, type IAMClient } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, EntityAlreadyExistsException, GetInstanceProfileCommand, GetRoleCommand, NoSuchEntityException, type IAMClient } from "@aws-sdk/client-iam";
 import { familiesOf, isMetal, type InstanceType } from "./capacity.js";
 import { isServiceLinkedRole } from "./environment-rules.js";
 import type { ComputeEnvironment } from "./model.js";
@@ -115,9 +115,14 @@ async function launchTemplateProblem(
 async function ensureServiceLinkedRole(iam: IAMClient, roleExists: (arn: string) => Promise<boolean>): Promise<void> {
   if (await roleExists("AWSServiceRoleForBatch")) return;
   // moto's CreateServiceLinkedRole names it AWSServiceRoleForbatch; make it as AWS does.
-  await iam.send(
-    new CreateRoleCommand({ RoleName: "AWSServiceRoleForBatch", Path: "/aws-service-role/batch.amazonaws.com/", AssumeRolePolicyDocument: BATCH_TRUST }),
-  );
+  try {
+    await iam.send(
+      new CreateRoleCommand({ RoleName: "AWSServiceRoleForBatch", Path: "/aws-service-role/batch.amazonaws.com/", AssumeRolePolicyDocument: BATCH_TRUST }),
+    );
+  } catch (error) {
+    // Another environment created at the same time made it first.
+    if (!(error instanceof EntityAlreadyExistsException)) throw error;
+  }
 }
 
 /** The instance types behind a compute environment's names, asked of EC2 DescribeInstanceTypes as needed and kept. */
