@@ -28,9 +28,10 @@ export function identify(method: string, headers: IncomingHttpHeaders, url: URL,
   return { ...operationOf(service, method, headers, url, form), accessKeyId };
 }
 
-/** Whether the request carries its operation in a form body, which must be read to tell it. */
-export function isQueryProtocol(headers: IncomingHttpHeaders): boolean {
-  return (headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+/** Whether the request carries its operation in a form body (IAM, STS, EC2), which must be read to tell it. */
+export function isQueryProtocol(method: string, headers: IncomingHttpHeaders, url: URL): boolean {
+  const { service } = credentialScope(headers, url);
+  return method === "POST" && service !== "s3" && service !== "batch" && (headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
 }
 
 function operationOf(service: string | undefined, method: string, headers: IncomingHttpHeaders, url: URL, form: string | undefined): RequestInfo {

@@ -57,7 +57,7 @@ export function createStackServer(parts: ServerParts): Server {
       void readBody(req).then((body) => control(req.method ?? "GET", url.pathname.slice(CONTROL_PREFIX.length), body, res));
       return;
     }
-    const formRead = isQueryProtocol(req.headers) && req.method === "POST" ? readBody(req) : Promise.resolve(undefined);
+    const formRead = isQueryProtocol(req.method ?? "GET", req.headers, url) ? readBody(req) : Promise.resolve(undefined);
     void formRead.then((form) => {
       const info = identify(req.method ?? "GET", req.headers, url, form);
       const call: Call = { req, res, url, info, form, note: (outcome, bytes) => parts.faults.note(info, url, outcome, bytes) };

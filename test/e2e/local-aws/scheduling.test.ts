@@ -46,10 +46,11 @@ group("scheduling", () => {
     await expect(batch.send(new DeleteComputeEnvironmentCommand({ computeEnvironment: environment }))).rejects.toThrow("Cannot delete, found existing JobQueue relationship");
     await batch.send(new UpdateJobQueueCommand({ jobQueue: queue, state: "DISABLED" }));
     await settled(batch, "queue", queue);
+    // As on AWS, what is deleted is still listed for a while, as DELETED.
     await batch.send(new DeleteJobQueueCommand({ jobQueue: queue }));
-    expect(await settled(batch, "queue", queue)).toBeUndefined();
+    expect(await settled(batch, "queue", queue)).toBe("DELETED");
     await batch.send(new DeleteComputeEnvironmentCommand({ computeEnvironment: environment }));
-    expect(await settled(batch, "environment", environment)).toBeUndefined();
+    expect(await settled(batch, "environment", environment)).toBe("DELETED");
   });
 
   it("leaves jobs RUNNABLE with Batch's reasons, cancels them after the queue's time limit, and queues jobs for vCPUs", async () => {

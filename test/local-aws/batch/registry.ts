@@ -2,7 +2,7 @@
 // registration with revisions, lookups by name, name:revision or ARN, the
 // validation errors Batch answers with, and the status walks of environments
 // and queues (CREATING, UPDATING, DELETING, each lasting a configurable time,
-// then VALID, INVALID with Batch's status reason, or gone).
+// then VALID, INVALID with Batch's status reason, or DELETED).
 import { randomUUID } from "node:crypto";
 import type { InstanceType } from "./capacity.js";
 import type { Delays } from "./delays.js";
@@ -142,7 +142,7 @@ export class Registry {
       containerOrchestrationType: "ECS",
       uuid: randomUUID(),
     };
-    this.environments.push(environment);
+    replaceDeleted(this.environments, (e) => e.computeEnvironmentName === name, environment);
     if (!options.settled) this.checkEnvironment(environment);
     this.options.onChange();
     return environment;
@@ -167,19 +167,19 @@ export class Registry {
     if (environment.state !== "DISABLED") {
       throw clientError(`Cannot delete, compute environment ${environment.computeEnvironmentName} is ENABLED: disable it first (UpdateComputeEnvironment state DISABLED)`);
     }
-    if (this.queues.some((q) => q.computeEnvironmentOrder.some((o) => o.computeEnvironment === environment.computeEnvironmentArn))) {
+    if (this.queues.some((q) => q.status !== "DELETED" && q.computeEnvironmentOrder.some((o) => o.computeEnvironment === environment.computeEnvironmentArn))) {
       throw clientError("Cannot delete, found existing JobQueue relationship");
     }
     environment.status = "DELETING";
     delete environment.statusReason;
     this.after(this.options.delays.computeEnvironmentMs, () => {
       environment.status = "DELETED";
-      this.environments.splice(this.environments.indexOf(environment), 1);
     });
   }
 
+  /** By name or ARN; a DELETED one is no longer found (Describe still lists it, as AWS does for a while). */
   findComputeEnvironment(reference: string): ComputeEnvironment | undefined {
-    return this.environments.find((e) => e.computeEnvironmentName === reference || e.computeEnvironmentArn === reference);
+    return this.environments.find((e) => e.status !== "DELETED" && (e.computeEnvironmentName === reference || e.computeEnvironmentArn === reference));
   }
 
   /** CreateJobQueue: its compute environments must be VALID already; CREATING, then VALID. */
@@ -198,7 +198,7 @@ export class Registry {
       jobStateTimeLimitActions: checkTimeLimitActions(request.jobStateTimeLimitActions),
       tags: requireTags(request.tags),
     };
-    this.queues.push(queue);
+    replaceDeleted(this.queues, (q) => q.jobQueueName === name, queue);
     if (!options.settled) this.settleQueue(queue, "CREATING");
     this.options.onChange();
     return queue;
@@ -230,12 +230,12 @@ export class Registry {
     this.options.onChange();
     this.after(this.options.delays.jobQueueMs, () => {
       queue.status = "DELETED";
-      this.queues.splice(this.queues.indexOf(queue), 1);
     });
   }
 
+  /** By name or ARN; a DELETED one is no longer found (Describe still lists it, as AWS does for a while). */
   findJobQueue(reference: string): JobQueue | undefined {
-    return this.queues.find((q) => q.jobQueueName === reference || q.jobQueueArn === reference);
+    return this.queues.find((q) => q.status !== "DELETED" && (q.jobQueueName === reference || q.jobQueueArn === reference));
   }
 
   /** The compute environments a queue sends its jobs to, in order. */
@@ -265,8 +265,7 @@ export class Registry {
 
   /** The tags of a compute environment, job queue or job definition revision, by ARN. */
   taggable(resourceArn: string): { tags: Record<string, string> } | undefined {
-    return [...this.environments, ...this.queues].find((r) => r.computeEnvironmentArn === resourceArn || r.jobQueueArn === resourceArn) ??
-      this.definitions.find((d) => d.jobDefinitionArn === resourceArn);
+    return this.findComputeEnvironment(resourceArn) ?? this.findJobQueue(resourceArn) ?? this.definitions.find((d) => d.jobDefinitionArn === resourceArn);
   }
 
   /** Stops the status walks (used when the stack shuts down). */
@@ -331,6 +330,13 @@ export class Registry {
     }, ms);
     this.timers.add(timer);
   }
+}
+
+/** Adds a resource in place of a DELETED one of the same name, which Describe then no longer lists. */
+function replaceDeleted<T extends { status: string }>(list: T[], sameName: (item: T) => boolean, item: T): void {
+  const gone = list.findIndex((other) => other.status === "DELETED" && sameName(other));
+  if (gone >= 0) list.splice(gone, 1);
+  list.push(item);
 }
 
 /** Filters describe calls by names or ARNs, as DescribeComputeEnvironments and DescribeJobQueues do. */

@@ -37,8 +37,9 @@ export interface SchedulerOptions {
 
 const CANCELLABLE: JobStatus[] = ["SUBMITTED", "PENDING", "RUNNABLE"];
 const MAX_OVERRIDES = 8192;
-// Statuses in which a queue hands its jobs to compute environments.
+// Statuses in which a queue hands its jobs to compute environments, and in which its jobs are terminated.
 const WORKING = ["VALID", "UPDATING"];
+const GONE = ["DELETING", "DELETED"];
 
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
@@ -272,10 +273,10 @@ export class Scheduler {
   private placeRunnable(): void {
     const used = this.usage();
     const waiting = [...this.jobs.values()]
-      .filter((j) => (j.status === "RUNNABLE" && j.placedIn === undefined) || (!TERMINAL_STATUSES.includes(j.status) && j.queue.status === "DELETING"))
+      .filter((j) => (j.status === "RUNNABLE" && j.placedIn === undefined) || (!TERMINAL_STATUSES.includes(j.status) && GONE.includes(j.queue.status)))
       .sort((a, b) => b.queue.priority - a.queue.priority || a.createdAt - b.createdAt);
     for (const job of waiting) {
-      if (job.queue.status === "DELETING") {
+      if (GONE.includes(job.queue.status)) {
         // "All jobs in the queue are eventually terminated when you delete a job queue."
         if (!job.stop) this.terminate(job.jobId, `Job queue ${job.queue.jobQueueName} was deleted`);
         continue;

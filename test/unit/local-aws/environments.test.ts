@@ -169,7 +169,7 @@ describe("status walks", () => {
     expect(environment).toMatchObject({ status: "VALID", computeResources: { maxvCpus: 32 } });
   });
 
-  it("deletes only what is DISABLED and unused, DELETING first, then gone", async () => {
+  it("deletes only what is DISABLED and unused, DELETING first, then DELETED: still listed, no longer found, its name free again", async () => {
     await create("ce");
     await vi.advanceTimersByTimeAsync(1000);
     queue("q", "ce");
@@ -185,10 +185,14 @@ describe("status walks", () => {
     expect(registry.findJobQueue("q")?.status).toBe("DELETING");
     await vi.advanceTimersByTimeAsync(500);
     expect(registry.findJobQueue("q")).toBeUndefined();
+    expect(registry.queues.map((q) => [q.jobQueueName, q.status])).toEqual([["q", "DELETED"]]);
     registry.deleteComputeEnvironment("ce");
     expect(registry.findComputeEnvironment("ce")?.status).toBe("DELETING");
     await vi.advanceTimersByTimeAsync(1000);
     expect(registry.findComputeEnvironment("ce")).toBeUndefined();
+    expect(registry.environments.map((e) => e.status)).toEqual(["DELETED"]);
+    await create("ce");
+    expect(registry.environments.map((e) => e.status)).toEqual(["CREATING"]);
   });
 
   it("refuses a name already taken, and settles seeded resources at once", async () => {

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { batches, LineSplitter, LogShipper, type LogEvent } from "../../local-aws/batch/log-shipper.js";
 import { faultResponse, Faults, preconditionFailed } from "../../local-aws/faults.js";
 import { instanceProfileTagsAnswer, notImplemented } from "../../local-aws/moto-gaps.js";
-import { identify, s3Operation } from "../../local-aws/requests.js";
+import { identify, isQueryProtocol, s3Operation } from "../../local-aws/requests.js";
 import { copySourcePath, failedCondition, rangeLength } from "../../local-aws/s3-copy.js";
 
 describe("s3Operation", () => {
@@ -52,6 +52,14 @@ describe("identify", () => {
       "tagresource",
       "untagresource",
     ]);
+  });
+
+  it("reads the form body of query-protocol calls only: not an S3 object that happens to be form-typed", () => {
+    const form = { "content-type": "application/x-www-form-urlencoded" };
+    expect(isQueryProtocol("POST", { ...auth("iam"), ...form }, new URL("http://x/"))).toBe(true);
+    expect(isQueryProtocol("POST", { ...auth("s3"), ...form }, new URL("http://x/b/k?uploads"))).toBe(false);
+    expect(isQueryProtocol("GET", { ...auth("ec2"), ...form }, new URL("http://x/"))).toBe(false);
+    expect(isQueryProtocol("POST", { ...auth("logs"), "content-type": "application/x-amz-json-1.1" }, new URL("http://x/"))).toBe(false);
   });
 
   it("reads presigned URLs too, and leaves unsigned requests without a service", () => {
