@@ -5,7 +5,7 @@
 import type { ServerResponse } from "node:http";
 import { parseFailureRequest } from "./batch/failures.js";
 import type { JsonObject } from "./batch/model.js";
-import type { Delays } from "./batch/scheduler.js";
+import type { Delays } from "./batch/delays.js";
 import { largestInstance } from "./batch/capacity.js";
 import type { FaultRule } from "./faults.js";
 import type { ServerParts } from "./server.js";

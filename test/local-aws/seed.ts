@@ -25,8 +25,8 @@ export const INSTANCE_PROFILE_ARN = `arn:aws:iam::${ACCOUNT_ID}:instance-profile
  * which 32 MiB stay with the ECS agent), up to 256 vCPUs in all, so that the
  * tests running side by side do not wait for each other.
  */
-export const SEEDED_INSTANCE_TYPE = "m5.4xlarge";
-export const SEEDED_MAX_VCPUS = 256;
+const SEEDED_INSTANCE_TYPE = "m5.4xlarge";
+const SEEDED_MAX_VCPUS = 256;
 
 export interface SeedClients {
   s3: S3Client;

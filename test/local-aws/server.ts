@@ -237,9 +237,9 @@ function respond(res: ServerResponse, response: FaultResponse): void {
   res.writeHead(response.status, { ...response.headers, "x-amzn-RequestId": randomUUID() }).end(response.body);
 }
 
-export function readBody(req: IncomingMessage): Promise<string>;
-export function readBody(req: IncomingMessage, as: "buffer"): Promise<Buffer>;
-export function readBody(req: IncomingMessage, as?: "buffer"): Promise<string | Buffer> {
+function readBody(req: IncomingMessage): Promise<string>;
+function readBody(req: IncomingMessage, as: "buffer"): Promise<Buffer>;
+function readBody(req: IncomingMessage, as?: "buffer"): Promise<string | Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));

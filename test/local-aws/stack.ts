@@ -20,7 +20,8 @@ import { cloudWatchSink } from "./batch/log-shipper.js";
 import { jobMemoryMiB } from "./batch/capacity.js";
 import { Registry } from "./batch/registry.js";
 import { InstanceTypeLookup, motoResourceChecks } from "./batch/resource-checks.js";
-import { REALISTIC_DELAYS, Scheduler, type Delays } from "./batch/scheduler.js";
+import { REALISTIC_DELAYS, type Delays } from "./batch/delays.js";
+import { Scheduler } from "./batch/scheduler.js";
 import { LocalAwsControl } from "./control.js";
 import { Faults } from "./faults.js";
 import { resolveHostTools } from "./host-tools.js";
@@ -33,7 +34,7 @@ export { STACK_REGION } from "./moto.js";
 export {
   BATCH_LOG_GROUP, DEFAULT_BUCKET, DEFAULT_COMPUTE_ENVIRONMENT, DEFAULT_IMAGE, DEFAULT_JOB_DEFINITION, DEFAULT_JOB_QUEUE, JOB_ROLE_ARN, INSTANCE_PROFILE_ARN,
 } from "./seed.js";
-export type { Delays } from "./batch/scheduler.js";
+export type { Delays } from "./batch/delays.js";
 export { LocalAwsControl } from "./control.js";
 
 /** The largest job the seeded queue takes: one m5.4xlarge, 16 vCPUs and 64 GiB less what the ECS agent keeps. */

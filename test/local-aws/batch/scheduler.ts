@@ -19,9 +19,6 @@ import { dueAction, place, timeLimitReason, type Placement } from "./placement.j
 import type { Registry } from "./registry.js";
 import { parseRetryStrategy, retries } from "./retry.js";
 
-export type { Delays } from "./delays.js";
-export { REALISTIC_DELAYS } from "./delays.js";
-
 export interface SchedulerOptions {
   registry: Registry;
   runner: ContainerRunner;
@@ -117,10 +114,6 @@ export class Scheduler {
     this.jobs.set(jobId, job);
     this.after(job, this.delays.submittedMs, () => this.enter(job, "PENDING"));
     return job;
-  }
-
-  find(jobId: string): Job | undefined {
-    return this.jobs.get(jobId);
   }
 
   findByArn(jobArn: string): Job | undefined {
