@@ -89,7 +89,7 @@ describe("the stack itself", () => {
     }
     expect(code).toBe(0);
     expect(await answers(`http://127.0.0.1:${port}/_local-aws/health`)).toBe(false);
-  });
+  }, 90_000);
 
   it("hands the stack's environment to spawned programs", async () => {
     const { endpoint } = localAws();
