@@ -37,11 +37,9 @@ export function attemptOutcome(cause: StopCause | undefined, exitCode: number | 
       return { succeeded: false, retriable: false, statusReason: TIMEOUT_REASON, exitCode };
     case "out-of-memory":
       return { succeeded: false, retriable: true, statusReason: CONTAINER_EXITED, exitCode: 137, reason: OUT_OF_MEMORY_REASON };
-    case "instance-terminated": {
-      // No exit code: the container died with its host. The container's reason says so too.
-      const lost = `Host EC2 (instance ${cause.instanceId}) terminated.`;
-      return { succeeded: false, retriable: true, statusReason: lost, reason: lost };
-    }
+    case "instance-terminated":
+      // The ECS task's stop reason, copied by Batch; the container died with its host: no exit code, no reason of its own.
+      return { succeeded: false, retriable: true, statusReason: `Host EC2 (instance ${cause.instanceId}) terminated.` };
     case "cannot-pull":
       return { succeeded: false, retriable: true, statusReason: "Task failed to start", reason: cannotPullReason(cause.image) };
     case undefined:

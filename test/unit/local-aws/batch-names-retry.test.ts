@@ -75,7 +75,7 @@ describe("retry strategies", () => {
   ])("glob %j matches %j: %s", (pattern, value, expected) => expect(globMatches(pattern, value)).toBe(expected));
 
   const spotOnly: EvaluateOnExit[] = [{ onStatusReason: "Host EC2*", action: "RETRY" }, { onReason: "*", action: "EXIT" }];
-  const reclaimed = { statusReason: "Host EC2 (instance i-1) terminated.", reason: "Host EC2 (instance i-1) terminated." };
+  const reclaimed = { statusReason: "Host EC2 (instance i-1) terminated." };
   const workflowFailed = { statusReason: "Essential container in task exited", exitCode: 1 };
   it.each([
     ["the first matching rule decides: a reclaim is retried", spotOnly, reclaimed, "RETRY"],

@@ -22,7 +22,7 @@ describe("attemptOutcome", () => {
     ["user stop", { kind: "user", reason: "stopped by user" } as const, 137, { succeeded: false, retriable: false, statusReason: "stopped by user", exitCode: 137 }],
     ["timeout", { kind: "timeout" } as const, 137, { succeeded: false, retriable: false, statusReason: TIMEOUT_REASON, exitCode: 137 }],
     ["out of memory", { kind: "out-of-memory" } as const, 137, { succeeded: false, retriable: true, statusReason: "Essential container in task exited", exitCode: 137, reason: OUT_OF_MEMORY_REASON }],
-    ["instance lost", { kind: "instance-terminated", instanceId: "i-1" } as const, 137, { succeeded: false, retriable: true, statusReason: "Host EC2 (instance i-1) terminated.", reason: "Host EC2 (instance i-1) terminated." }],
+    ["instance lost", { kind: "instance-terminated", instanceId: "i-1" } as const, 137, { succeeded: false, retriable: true, statusReason: "Host EC2 (instance i-1) terminated." }],
   ])("%s", (_, cause, exitCode, expected) => expect(attemptOutcome(cause, exitCode)).toEqual(expected));
 
   it("names the image that cannot be pulled", () => {
