@@ -24,6 +24,9 @@ export async function startMoto(options: MotoOptions): Promise<MotoServer> {
   const endpoint = `http://${host}:${options.port}`;
   const child = spawn(options.python, ["-m", "moto.server", "-H", host, "-p", String(options.port)], {
     stdio: ["ignore", "pipe", "pipe"],
+    // Nothing here launches EC2 instances: skipping moto's catalogue of public
+    // AMIs makes the first EC2 call (the default VPC, at seeding) faster.
+    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false" },
   });
   // Keep the tail of moto's output for error messages; it logs every request.
   let output = "";
