@@ -311,7 +311,7 @@ export class Scheduler {
     if (!attempt) return;
     const image = job.definition.containerProperties.image;
     const dir = imageDirectory(this.options.images, image);
-    if (job.failure?.kind === "cannot-pull" || dir === undefined) {
+    if (pullFails(job) || dir === undefined) {
       // The stream is named but never created: the container never ran.
       this.finishAttempt(job, { kind: "cannot-pull", image }, undefined);
       return;
@@ -335,6 +335,13 @@ export class Scheduler {
     // Purged, or the stack stopped, while the container was being launched.
     if (!this.jobs.has(job.jobId) || this.closed) {
       container.signal("SIGKILL");
+      return;
+    }
+    if (pullFails(job)) {
+      // Asked for while the container was being launched: as far as Batch tells, it never started.
+      container.signal("SIGKILL");
+      await container.exited;
+      this.finishAttempt(job, { kind: "cannot-pull", image }, undefined);
       return;
     }
     job.container = container;
@@ -446,6 +453,11 @@ export class Scheduler {
     for (const { name, value } of job.environment) env[name] = value;
     return env;
   }
+}
+
+/** Whether the current attempt is to fail as if its image could not be pulled (asked for through the control API). */
+function pullFails(job: Job): boolean {
+  return job.failure?.kind === "cannot-pull";
 }
 
 /** Takes the first request meant for this job name (or for any job) off the list. */

@@ -23,9 +23,12 @@ const DELAYS: Delays = {
 class FakeRunner {
   readonly running = new Map<string, (code: number) => void>();
   readonly launches: ContainerLaunch[] = [];
+  /** Launches wait for this, when set: a container being started. */
+  launching?: Promise<void>;
 
   async start(launch: ContainerLaunch): Promise<RunningContainer> {
     this.launches.push(launch);
+    await this.launching;
     let end: (code: number) => void = () => {};
     const exited = new Promise<{ exitCode: number }>((resolve) => (end = (exitCode) => resolve({ exitCode })));
     this.running.set(launch.jobId, (code) => {
@@ -166,6 +169,19 @@ describe("the scheduler", () => {
       [137, "OutOfMemoryError: Container killed due to memory usage"],
       [0, undefined],
     ]);
+  });
+
+  it("fails an attempt as unable to pull its image even when asked while its container is being launched", async () => {
+    let launched: () => void = () => {};
+    runner.launching = new Promise((resolve) => (launched = resolve));
+    const job = submit().jobId;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(runner.launches).toHaveLength(1);
+    expect(status(job).status).toBe("STARTING");
+    scheduler.injectFailure(job, { kind: "cannot-pull" });
+    launched();
+    await vi.advanceTimersByTimeAsync(10);
+    expect(status(job)).toMatchObject({ status: "FAILED", statusReason: "Task failed to start", container: { reason: expect.stringMatching(/^CannotPullContainerError/) } });
   });
 
   it("keeps tags to the job's own, propagates them when asked, and checks the job name", () => {
