@@ -1,7 +1,9 @@
 // `npm run local-aws`: starts the local AWS stack by hand, prints what to
 // export to point the AWS CLI or nextstrain-ts at it, stops cleanly on Ctrl-C.
 //
-// Options: --port N (stack endpoint), --fast (test delays), --image NAME=DIR (repeatable).
+// Options: --port N (stack endpoint), --fast (test delays), --image NAME=DIR
+// (repeatable), --empty (no bucket, log group, roles, compute environment,
+// queue or job definition: an account before any set-up).
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { FAST_DELAYS, startLocalAws } from "./stack.js";
@@ -13,6 +15,7 @@ const { values } = parseArgs({
   options: {
     port: { type: "string" },
     fast: { type: "boolean", default: false },
+    empty: { type: "boolean", default: false },
     image: { type: "string", multiple: true, default: [] },
   },
 });
@@ -31,9 +34,10 @@ const stack = await startLocalAws({
   port: values.port ? Number(values.port) : 4566,
   delays: values.fast ? FAST_DELAYS : undefined,
   images,
+  empty: values.empty,
 });
 
-console.log("Local AWS stack running. In another shell:\n");
+console.log(`Local AWS stack running${values.empty ? ", empty (nothing set up yet)" : ""}. In another shell:\n`);
 for (const [name, value] of Object.entries(stack.env)) console.log(`export ${name}=${value}`);
 console.log(`\nAWS CLI v1 ignores AWS_ENDPOINT_URL: pass --endpoint-url ${stack.endpoint}`);
 console.log(`Job directories: ${stack.workRoot}`);

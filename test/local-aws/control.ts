@@ -1,8 +1,21 @@
-// The stack's control API (under /_local-aws/ on the stack endpoint) and the
-// client tests use to drive it: failure simulation, faults, purging jobs,
-// delays and image directories.
+// The client tests use to drive the stack's control API (under /_local-aws/
+// on the stack endpoint; served by control-api.ts): failure simulation,
+// faults, call lists, purging jobs, delays, image directories, and what a
+// queue's compute environments can hold.
+import type { Capacity } from "./batch/capacity.js";
+import type { Delays } from "./batch/delays.js";
+import type { FailureRequest } from "./batch/failures.js";
 import type { FaultRule, RecordedCall } from "./faults.js";
-import type { Delays, FailureRequest } from "./batch/scheduler.js";
+
+/** One compute environment of a queue, as `queueCapacity` describes it. */
+export interface EnvironmentCapacity {
+  computeEnvironment: string;
+  state: string;
+  status: string;
+  maxvCpus: number;
+  /** The most vCPUs and memory (MiB, after what the ECS agent keeps) one instance offers one job. */
+  largestJob: Capacity;
+}
 
 export const CONTROL_PREFIX = "/_local-aws";
 
@@ -37,12 +50,12 @@ export class LocalAwsControl {
     return this.call("GET", `/calls/${encodeURIComponent(accessKeyId)}`) as Promise<RecordedCall[]>;
   }
 
-  /** The next submitted job (or the next one with that name) fails this way. */
+  /** The next submitted job (or the next one with that name) fails this way, on its next attempt or on the attempts listed. */
   async failNextJob(failure: FailureRequest & { jobName?: string }): Promise<void> {
     await this.call("POST", "/failures", failure);
   }
 
-  /** This job fails this way: at once if it is running, otherwise when it gets there. */
+  /** This job fails this way: at once if the attempt meant is running, otherwise when it gets there. */
   async failJob(jobId: string, failure: FailureRequest): Promise<void> {
     await this.call("POST", `/jobs/${encodeURIComponent(jobId)}/failure`, failure);
   }
@@ -55,6 +68,11 @@ export class LocalAwsControl {
   /** Batch forgets this job: DescribeJobs no longer lists it. */
   async purgeJob(jobId: string): Promise<void> {
     await this.call("DELETE", `/jobs/${encodeURIComponent(jobId)}`);
+  }
+
+  /** The compute environments of a queue, in order, with the largest job one of their instances can hold. */
+  queueCapacity(queue: string): Promise<EnvironmentCapacity[]> {
+    return this.call("GET", `/queues/${encodeURIComponent(queue)}/capacity`) as Promise<EnvironmentCapacity[]>;
   }
 
   /** Serve `image` (`repo` for every tag, or `repo:tag`) from this host directory. */

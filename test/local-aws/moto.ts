@@ -1,14 +1,11 @@
-// The moto server that stands in for S3, CloudWatch Logs, IAM and EC2: started
-// as a child process on a free port, seeded with what the Nextstrain set-up
-// expects (bucket `nextstrain-jobs`, log group `/aws/batch/job`), stopped cleanly.
+// The moto server that stands in for S3, CloudWatch Logs, IAM, EC2 and STS:
+// started as a child process on a free port (one server answers every service,
+// telling them apart by the request's signing scope), stopped cleanly.
+// What it holds at start is seed.ts's business.
 import { spawn, type ChildProcess } from "node:child_process";
-import { CloudWatchLogsClient, CreateLogGroupCommand } from "@aws-sdk/client-cloudwatch-logs";
-import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 
 export const STACK_CREDENTIALS = { accessKeyId: "local-aws-key", secretAccessKey: "local-aws-secret" } as const;
 export const STACK_REGION = "us-east-1";
-export const DEFAULT_BUCKET = "nextstrain-jobs";
-export const BATCH_LOG_GROUP = "/aws/batch/job";
 
 export interface MotoServer {
   endpoint: string;
@@ -27,6 +24,9 @@ export async function startMoto(options: MotoOptions): Promise<MotoServer> {
   const endpoint = `http://${host}:${options.port}`;
   const child = spawn(options.python, ["-m", "moto.server", "-H", host, "-p", String(options.port)], {
     stdio: ["ignore", "pipe", "pipe"],
+    // Nothing here launches EC2 instances: skipping moto's catalogue of public
+    // AMIs makes the first EC2 call (the default VPC, at seeding) faster.
+    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false" },
   });
   // Keep the tail of moto's output for error messages; it logs every request.
   let output = "";
@@ -72,20 +72,6 @@ export async function stopChild(child: ChildProcess, exited: Promise<void>, grac
   const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
   await exited;
   clearTimeout(timer);
-}
-
-/** Creates the resources a fresh Nextstrain AWS set-up has. */
-export async function seedMoto(endpoint: string): Promise<void> {
-  const common = { endpoint, region: STACK_REGION, credentials: STACK_CREDENTIALS };
-  const s3 = new S3Client({ ...common, forcePathStyle: true });
-  const logs = new CloudWatchLogsClient(common);
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: DEFAULT_BUCKET }));
-    await logs.send(new CreateLogGroupCommand({ logGroupName: BATCH_LOG_GROUP }));
-  } finally {
-    s3.destroy();
-    logs.destroy();
-  }
 }
 
 /** Stops moto's own Batch from reaching for Docker (its jobs then end at once). */

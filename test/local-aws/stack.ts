@@ -1,11 +1,15 @@
-// The local AWS stack as a library: moto for S3 and CloudWatch Logs, the Batch
-// emulator that runs jobs in bubblewrap sandboxes, one endpoint for both.
+// The local AWS stack as a library: moto for S3, CloudWatch Logs, IAM, EC2 and
+// STS, the Batch emulator that runs jobs in bubblewrap sandboxes, one endpoint
+// for all of them. Seeded like a fresh Nextstrain set-up, or empty.
 //
 //   const stack = await startLocalAws({ delays: FAST_DELAYS });
 //   spawn("aws", [...], { env: { ...process.env, ...stack.env } });
 //   await stack.control.failNextJob({ kind: "out-of-memory" });
 //   await stack.stop();
 import { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
+import { S3Client } from "@aws-sdk/client-s3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -13,31 +17,36 @@ import { fileURLToPath } from "node:url";
 import { ContainerRunner } from "./batch/container.js";
 import type { ImageMap } from "./batch/images.js";
 import { cloudWatchSink } from "./batch/log-shipper.js";
+import { jobMemoryMiB } from "./batch/capacity.js";
 import { Registry } from "./batch/registry.js";
-import { REALISTIC_DELAYS, Scheduler, type Delays } from "./batch/scheduler.js";
+import { InstanceTypeLookup, motoResourceChecks } from "./batch/resource-checks.js";
+import { REALISTIC_DELAYS, type Delays } from "./batch/delays.js";
+import { Scheduler } from "./batch/scheduler.js";
 import { LocalAwsControl } from "./control.js";
 import { Faults } from "./faults.js";
 import { resolveHostTools } from "./host-tools.js";
-import { BATCH_LOG_GROUP, seedMoto, STACK_CREDENTIALS, STACK_REGION, startMoto, type MotoServer } from "./moto.js";
+import { STACK_CREDENTIALS, STACK_REGION, startMoto, type MotoServer } from "./moto.js";
 import { freePort } from "./ports.js";
+import { BATCH_LOG_GROUP, seedNextstrainSetup } from "./seed.js";
 import { createStackServer } from "./server.js";
 
-export { DEFAULT_BUCKET, BATCH_LOG_GROUP, STACK_REGION } from "./moto.js";
-export type { Delays } from "./batch/scheduler.js";
+export { STACK_REGION } from "./moto.js";
+export {
+  BATCH_LOG_GROUP, DEFAULT_BUCKET, DEFAULT_COMPUTE_ENVIRONMENT, DEFAULT_IMAGE, DEFAULT_JOB_DEFINITION, DEFAULT_JOB_QUEUE, JOB_ROLE_ARN, INSTANCE_PROFILE_ARN,
+} from "./seed.js";
+export type { Delays } from "./batch/delays.js";
 export { LocalAwsControl } from "./control.js";
 
-export const DEFAULT_JOB_DEFINITION = "nextstrain-job";
-export const DEFAULT_JOB_QUEUE = "nextstrain-job-queue";
-export const DEFAULT_COMPUTE_ENVIRONMENT = "nextstrain-compute";
-export const DEFAULT_IMAGE = "nextstrain/base:latest";
-/** The seeded compute environment: one m5.4xlarge worth, 16 vCPUs and 64 GiB. */
-export const SEEDED_CAPACITY = { vcpus: 16, memoryMiB: 64 * 1024 } as const;
+/** The largest job the seeded queue takes: one m5.4xlarge, 16 vCPUs and 64 GiB less what the ECS agent keeps. */
+export const SEEDED_CAPACITY = { vcpus: 16, memoryMiB: jobMemoryMiB(64 * 1024) } as const;
 
 export const IMAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "images");
 
 /** Delays short enough for tests, long enough to see every state. */
 export const FAST_DELAYS: Delays = {
   submittedMs: 50, pendingMs: 50, runnableMs: 50, startingMs: 50, killGraceMs: 1000, secondMs: 20, logLagMs: 0,
+  // 600 s of a queue's time limit (its least) last 1.2 s.
+  computeEnvironmentMs: 100, jobQueueMs: 50, timeLimitSecondMs: 2,
 };
 
 export interface LocalAwsOptions {
@@ -51,6 +60,8 @@ export interface LocalAwsOptions {
   /** Where job directories go; a fresh temporary directory (removed at stop) when absent. */
   workRoot?: string;
   logFlushMs?: number;
+  /** Start with no bucket, log group, roles, compute environment, job queue or job definition (moto's default VPC stays). */
+  empty?: boolean;
 }
 
 /** Variables that point an AWS client (SDK, CLI, nextstrain-ts) at the stack. */
@@ -77,9 +88,10 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const moto: MotoServer = await startMoto({ python: tools.python, host, port: options.motoPort ?? (await freePort(host)) });
   const ownWorkRoot = options.workRoot === undefined;
   const workRoot = options.workRoot ?? mkdtempSync(path.join(tmpdir(), "local-aws-"));
-  const logs = new CloudWatchLogsClient({ endpoint: moto.endpoint, region: STACK_REGION, credentials: STACK_CREDENTIALS });
+  const common = { endpoint: moto.endpoint, region: STACK_REGION, credentials: STACK_CREDENTIALS };
+  const clients = { s3: new S3Client({ ...common, forcePathStyle: true }), logs: new CloudWatchLogsClient(common), iam: new IAMClient(common), ec2: new EC2Client(common) };
+  const destroyClients = () => Object.values(clients).forEach((client) => client.destroy());
   try {
-    await seedMoto(moto.endpoint);
     const port = options.port || (await freePort(host));
     const endpoint = `http://${host}:${port}`;
     const env: LocalAwsEnv = {
@@ -91,10 +103,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     };
     const delays: Delays = { ...REALISTIC_DELAYS, ...options.delays };
     const images: ImageMap = { "nextstrain/base": path.join(IMAGES_DIR, "nextstrain-base"), ...options.images };
-    const registry = new Registry(STACK_REGION);
+    const registry = new Registry({
+      region: STACK_REGION,
+      delays,
+      checks: motoResourceChecks(clients),
+      instanceTypes: new InstanceTypeLookup(clients.ec2),
+      onChange: () => scheduler.reschedule(),
+    });
     const runner = new ContainerRunner({
       workRoot,
-      sink: cloudWatchSink(logs),
+      sink: cloudWatchSink(clients.logs),
       logFlushMs: options.logFlushMs ?? 200,
       logLagMs: () => delays.logLagMs,
     });
@@ -102,7 +120,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const scheduler = new Scheduler({
       registry, runner, images, delays, region: STACK_REGION, logGroup: BATCH_LOG_GROUP, jobPath: tools.jobPath, jobEnv: () => env,
     });
-    seedBatch(registry);
+    if (!options.empty) await seedNextstrainSetup(clients, registry);
     const server = createStackServer({ registry, scheduler, faults: new Faults(), images, motoEndpoint: moto.endpoint });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
@@ -117,10 +135,11 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       workRoot,
       stop() {
         stopped ??= (async () => {
+          registry.shutdown();
           await scheduler.shutdown();
           server.closeAllConnections();
           await new Promise<void>((resolve) => server.close(() => resolve()));
-          logs.destroy();
+          destroyClients();
           await moto.stop();
           if (ownWorkRoot) rmSync(workRoot, { recursive: true, force: true });
         })();
@@ -128,48 +147,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       },
     };
   } catch (error) {
-    logs.destroy();
+    destroyClients();
     await moto.stop();
     if (ownWorkRoot) rmSync(workRoot, { recursive: true, force: true });
     throw error;
   }
-}
-
-/** What the Nextstrain set-up guide creates: a compute environment, the queue and the job definition. */
-function seedBatch(registry: Registry): void {
-  registry.createComputeEnvironment({
-    computeEnvironmentName: DEFAULT_COMPUTE_ENVIRONMENT,
-    type: "MANAGED",
-    state: "ENABLED",
-    serviceRole: "arn:aws:iam::123456789012:role/aws-service-role/batch.amazonaws.com/AWSServiceRoleForBatch",
-    computeResources: {
-      type: "EC2",
-      minvCpus: 0,
-      maxvCpus: SEEDED_CAPACITY.vcpus,
-      desiredvCpus: 0,
-      instanceTypes: ["m5.4xlarge"],
-      subnets: ["subnet-0123456789abcdef0"],
-      securityGroupIds: ["sg-0123456789abcdef0"],
-      instanceRole: "arn:aws:iam::123456789012:instance-profile/ecsInstanceRole",
-    },
-  });
-  registry.createJobQueue({
-    jobQueueName: DEFAULT_JOB_QUEUE,
-    state: "ENABLED",
-    priority: 1,
-    computeEnvironmentOrder: [{ order: 1, computeEnvironment: DEFAULT_COMPUTE_ENVIRONMENT }],
-  });
-  registry.registerJobDefinition({
-    jobDefinitionName: DEFAULT_JOB_DEFINITION,
-    type: "container",
-    containerProperties: {
-      image: DEFAULT_IMAGE,
-      command: [],
-      resourceRequirements: [
-        { type: "VCPU", value: "4" },
-        { type: "MEMORY", value: "7500" },
-      ],
-      jobRoleArn: "arn:aws:iam::123456789012:role/NextstrainJobsRole",
-    },
-  });
 }

@@ -1,6 +1,7 @@
 // Conformance of the Batch emulator with moto's own Batch: the calls both
-// answer (job definitions, queues, compute environments, submit, describe,
-// list, terminate) are sent to both, and the answers must agree in keys and
+// answer (compute environments and queues created, updated and deleted, job
+// definitions, submit with a retry strategy and tags, describe, list,
+// terminate, tagging) are sent to both, and the answers must agree in keys and
 // JSON types. Keys moto omits but AWS documents are allowed on our side only
 // when the AWS SDK's model knows them (the SDK drops keys its model lacks).
 import {
@@ -11,9 +12,12 @@ import {
   DescribeJobsCommand,
   ListJobsCommand,
 } from "@aws-sdk/client-batch";
+import { CreateInstanceProfileCommand, CreateRoleCommand } from "@aws-sdk/client-iam";
 import { beforeAll, describe as group, expect, it } from "vitest";
 import { configureMotoBatchWithoutDocker } from "../../local-aws/moto.js";
 import { localAws } from "../../local-aws/run.js";
+import { defaultNetwork } from "../../local-aws/seed.js";
+import { clients, settled, until } from "./helpers.js";
 
 type Shape = string | { [key: string]: Shape } | Shape[];
 
@@ -64,7 +68,8 @@ const MOTO_ONLY: Record<string, string[]> = {
 
 interface Target {
   name: string;
-  call(operation: string, body: object): Promise<Record<string, unknown>>;
+  /** POST /v1/<operation> with a JSON body, or any method and path (the tagging operations). */
+  call(operation: string, body: object, method?: string, path?: string): Promise<Record<string, unknown>>;
   sdk: BatchClient;
 }
 
@@ -72,14 +77,14 @@ function target(name: string, endpoint: string): Target {
   const { env } = localAws();
   return {
     name,
-    async call(operation, body) {
-      const response = await fetch(`${endpoint}/v1/${operation}`, {
-        method: "POST",
+    async call(operation, body, method = "POST", path = `/v1/${operation}`) {
+      const response = await fetch(`${endpoint}${path}`, {
+        method,
         headers: {
           "content-type": "application/json",
           authorization: `AWS4-HMAC-SHA256 Credential=${env.AWS_ACCESS_KEY_ID}/20260101/${env.AWS_DEFAULT_REGION}/batch/aws4_request, SignedHeaders=host, Signature=0`,
         },
-        body: JSON.stringify(body),
+        body: method === "GET" || method === "DELETE" ? undefined : JSON.stringify(body),
       });
       const text = await response.text();
       if (!response.ok) throw new Error(`${name} ${operation}: HTTP ${response.status} ${text}`);
@@ -89,32 +94,14 @@ function target(name: string, endpoint: string): Target {
   };
 }
 
-/** IAM and EC2 resources moto's Batch insists on, made through their query APIs. */
-async function motoPrerequisites(motoEndpoint: string): Promise<{ serviceRole: string; instanceRole: string; subnet: string; securityGroup: string }> {
-  const { env } = localAws();
-  const query = async (service: string, params: Record<string, string>, pattern: RegExp): Promise<string> => {
-    const response = await fetch(motoEndpoint, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        authorization: `AWS4-HMAC-SHA256 Credential=${env.AWS_ACCESS_KEY_ID}/20260101/${env.AWS_DEFAULT_REGION}/${service}/aws4_request, SignedHeaders=host, Signature=0`,
-      },
-      body: new URLSearchParams(params).toString(),
-    });
-    const text = await response.text();
-    const match = pattern.exec(text);
-    if (!response.ok || !match?.[1]) throw new Error(`${service} ${params.Action}: HTTP ${response.status} ${text}`);
-    return match[1];
-  };
+/** IAM and EC2 resources both Batches check: a service role and an instance profile of this test's own, the default VPC. */
+async function prerequisites(): Promise<{ serviceRole: string; instanceRole: string; subnets: string[]; securityGroup: string }> {
+  const { iam, ec2 } = clients();
   const unique = Date.now().toString(36);
-  const iam = { Version: "2010-05-08" };
-  const ec2 = { Version: "2016-11-15" };
-  const serviceRole = await query("iam", { ...iam, Action: "CreateRole", RoleName: `batch-service-${unique}`, AssumeRolePolicyDocument: "{}" }, /<Arn>(.*?)<\/Arn>/);
-  const instanceRole = await query("iam", { ...iam, Action: "CreateInstanceProfile", InstanceProfileName: `ecs-instance-${unique}` }, /<Arn>(.*?)<\/Arn>/);
-  const vpc = await query("ec2", { ...ec2, Action: "CreateVpc", CidrBlock: "10.0.0.0/16" }, /<vpcId>(.*?)<\/vpcId>/);
-  const subnet = await query("ec2", { ...ec2, Action: "CreateSubnet", VpcId: vpc, CidrBlock: "10.0.0.0/24" }, /<subnetId>(.*?)<\/subnetId>/);
-  const securityGroup = await query("ec2", { ...ec2, Action: "CreateSecurityGroup", GroupName: `batch-${unique}`, GroupDescription: "batch", VpcId: vpc }, /<groupId>(.*?)<\/groupId>/);
-  return { serviceRole, instanceRole, subnet, securityGroup };
+  const role = await iam.send(new CreateRoleCommand({ RoleName: `batch-service-${unique}`, AssumeRolePolicyDocument: "{}" }));
+  const profile = await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: `ecs-instance-${unique}` }));
+  const network = await defaultNetwork(ec2);
+  return { serviceRole: role.Role!.Arn!, instanceRole: profile.InstanceProfile!.Arn!, subnets: network.subnets, securityGroup: network.securityGroup };
 }
 
 group("Batch emulator conformance with moto's Batch", () => {
@@ -126,35 +113,49 @@ group("Batch emulator conformance with moto's Batch", () => {
   const answers: Record<string, { ours: Record<string, unknown>; moto: Record<string, unknown> }> = {};
 
   /** Sends the same request to both and keeps both answers under `label`. */
-  async function both(label: string, operation: string, body: object | ((t: Target) => object)): Promise<void> {
+  async function both(label: string, operation: string, body: object | ((t: Target) => object), method?: string, path?: (t: Target) => string): Promise<void> {
     const request = (t: Target) => (typeof body === "function" ? body(t) : body);
-    const [a, b] = await Promise.all([ours.call(operation, request(ours)), moto.call(operation, request(moto))]);
+    const [a, b] = await Promise.all([ours.call(operation, request(ours), method, path?.(ours)), moto.call(operation, request(moto), method, path?.(moto))]);
     answers[label] = { ours: a, moto: b };
   }
+  const arnOf = (label: string, key: string) => (t: Target) => answers[label]![t === ours ? "ours" : "moto"][key] as string;
+  // Our environments and queues walk CREATING / UPDATING / DELETING first; moto's are there at once.
+  const settle = (kind: "environment" | "queue", name: string) => settled(ours.sdk, kind, name);
 
   beforeAll(async () => {
     await configureMotoBatchWithoutDocker(motoEndpoint);
-    const prerequisites = await motoPrerequisites(motoEndpoint);
+    const needs = await prerequisites();
     await both("createcomputeenvironment", "createcomputeenvironment", {
       computeEnvironmentName: names.environment,
       type: "MANAGED",
       state: "ENABLED",
-      serviceRole: prerequisites.serviceRole,
+      serviceRole: needs.serviceRole,
       computeResources: {
         type: "EC2", minvCpus: 0, maxvCpus: 16, desiredvCpus: 0, instanceTypes: ["m5.4xlarge"],
-        subnets: [prerequisites.subnet], securityGroupIds: [prerequisites.securityGroup], instanceRole: prerequisites.instanceRole,
+        subnets: needs.subnets, securityGroupIds: [needs.securityGroup], instanceRole: needs.instanceRole,
       },
+      tags: { purpose: "conformance" },
     });
-    await both("createjobqueue", "createjobqueue", { jobQueueName: names.queue, state: "ENABLED", priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: names.environment }] });
+    expect(await settle("environment", names.environment)).toBe("VALID");
+    await both("updatecomputeenvironment", "updatecomputeenvironment", { computeEnvironment: names.environment, computeResources: { maxvCpus: 32 } });
+    await settle("environment", names.environment);
+    await both("createjobqueue", "createjobqueue", {
+      jobQueueName: names.queue, state: "ENABLED", priority: 1, computeEnvironmentOrder: [{ order: 1, computeEnvironment: names.environment }],
+      jobStateTimeLimitActions: [{ reason: "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT", state: "RUNNABLE", maxTimeSeconds: 600, action: "CANCEL" }],
+    });
+    await settle("queue", names.queue);
+    await both("updatejobqueue", "updatejobqueue", { jobQueue: names.queue, priority: 2 });
+    await settle("queue", names.queue);
     await both("registerjobdefinition", "registerjobdefinition", {
       jobDefinitionName: names.definition,
       type: "container",
       containerProperties: { image: "nextstrain/base:latest", command: ["true"], resourceRequirements: [{ type: "VCPU", value: "1" }, { type: "MEMORY", value: "512" }] },
+      retryStrategy: { attempts: 2, evaluateOnExit: [{ onStatusReason: "Host EC2*", action: "RETRY" }, { onReason: "*", action: "EXIT" }] },
+      propagateTags: true,
+      tags: { purpose: "conformance" },
     });
     await both("describejobdefinitions", "describejobdefinitions", { jobDefinitionName: names.definition, status: "ACTIVE" });
-    await both("describejobdefinitions-by-arn", "describejobdefinitions", (t) => ({
-      jobDefinitions: [(answers.registerjobdefinition![t === ours ? "ours" : "moto"] as { jobDefinitionArn: string }).jobDefinitionArn],
-    }));
+    await both("describejobdefinitions-by-arn", "describejobdefinitions", (t) => ({ jobDefinitions: [arnOf("registerjobdefinition", "jobDefinitionArn")(t)] }));
     await both("describejobqueues", "describejobqueues", { jobQueues: [names.queue] });
     await both("describecomputeenvironments", "describecomputeenvironments", { computeEnvironments: [names.environment] });
     const submit = {
@@ -163,23 +164,35 @@ group("Batch emulator conformance with moto's Batch", () => {
       jobDefinition: names.definition,
       containerOverrides: { command: ["true"], environment: [{ name: "A", value: "b" }], resourceRequirements: [{ type: "VCPU", value: "1" }] },
       timeout: { attemptDurationSeconds: 600 },
-      retryStrategy: { attempts: 1 },
+      retryStrategy: { attempts: 3, evaluateOnExit: [{ onExitCode: "1*", action: "EXIT" }] },
+      propagateTags: true,
       tags: { purpose: "conformance" },
     };
     await both("submitjob", "submitjob", submit);
     const ids = { ours: answers.submitjob!.ours.jobId as string, moto: answers.submitjob!.moto.jobId as string };
     const ourJob = async () => ((await ours.call("describejobs", { jobs: [ids.ours] })).jobs as { status: string }[])[0]!;
-    for (let i = 0; i < 400 && !["SUCCEEDED", "FAILED"].includes((await ourJob()).status); i++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await until(ourJob, (job) => ["SUCCEEDED", "FAILED"].includes(job.status), "the conformance job");
     await both("describejobs", "describejobs", (t) => ({ jobs: [t === ours ? ids.ours : ids.moto] }));
     await both("listjobs", "listjobs", { jobQueue: names.queue, jobStatus: "SUCCEEDED" });
     await both("terminatejob", "terminatejob", (t) => ({ jobId: t === ours ? ids.ours : ids.moto, reason: "conformance" }));
+    const tagsPath = (t: Target) => `/v1/tags/${encodeURIComponent(arnOf("createjobqueue", "jobQueueArn")(t))}`;
+    await both("tagresource", "tagresource", { tags: { added: "yes", removed: "soon" } }, "POST", tagsPath);
+    await both("untagresource", "untagresource", {}, "DELETE", (t) => `${tagsPath(t)}?tagKeys=removed`);
+    await both("listtagsforresource", "listtagsforresource", {}, "GET", tagsPath);
+    // Tearing down, in the order Batch demands.
+    await both("disablejobqueue", "updatejobqueue", { jobQueue: names.queue, state: "DISABLED" });
+    await settle("queue", names.queue);
+    await both("deletejobqueue", "deletejobqueue", { jobQueue: names.queue });
+    await settle("queue", names.queue);
+    await both("disablecomputeenvironment", "updatecomputeenvironment", { computeEnvironment: names.environment, state: "DISABLED" });
+    await settle("environment", names.environment);
+    await both("deletecomputeenvironment", "deletecomputeenvironment", { computeEnvironment: names.environment });
   }, 60_000);
 
   it.each([
-    "createcomputeenvironment", "createjobqueue", "registerjobdefinition", "describejobdefinitions", "describejobdefinitions-by-arn",
-    "describejobqueues", "describecomputeenvironments", "submitjob", "describejobs", "listjobs", "terminatejob",
+    "createcomputeenvironment", "updatecomputeenvironment", "createjobqueue", "updatejobqueue", "registerjobdefinition", "describejobdefinitions",
+    "describejobdefinitions-by-arn", "describejobqueues", "describecomputeenvironments", "submitjob", "describejobs", "listjobs", "terminatejob",
+    "tagresource", "untagresource", "listtagsforresource", "disablejobqueue", "deletejobqueue", "disablecomputeenvironment", "deletecomputeenvironment",
   ])("%s: every key moto answers, the emulator answers with the same type", (label) => {
     const { ours: a, moto: b } = answers[label]!;
     const allowed = MOTO_ONLY[label] ?? [];
@@ -193,11 +206,17 @@ group("Batch emulator conformance with moto's Batch", () => {
     }
   });
 
+  it("agrees with moto on the tags left after tagging and untagging", () => {
+    const { ours: a, moto: b } = answers.listtagsforresource!;
+    expect(a).toEqual({ tags: { added: "yes" } });
+    expect(b).toEqual(a);
+  });
+
   it("answers only keys the AWS SDK's Batch model knows (the SDK drops unknown ones)", async () => {
     const jobId = answers.submitjob!.ours.jobId as string;
     const pairs: [unknown, unknown][] = [
       [(await ours.call("describejobs", { jobs: [jobId] })).jobs, (await ours.sdk.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs],
-      [(await ours.call("describejobdefinitions", { jobDefinitionName: "nextstrain-job" })).jobDefinitions, (await ours.sdk.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: "nextstrain-job" }))).jobDefinitions],
+      [(await ours.call("describejobdefinitions", { jobDefinitionName: names.definition })).jobDefinitions, (await ours.sdk.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: names.definition }))).jobDefinitions],
       [(await ours.call("describejobqueues", {})).jobQueues, (await ours.sdk.send(new DescribeJobQueuesCommand({}))).jobQueues],
       [(await ours.call("describecomputeenvironments", {})).computeEnvironments, (await ours.sdk.send(new DescribeComputeEnvironmentsCommand({}))).computeEnvironments],
       [(await ours.call("listjobs", { jobQueue: "nextstrain-job-queue", jobStatus: "SUCCEEDED" })).jobSummaryList, (await ours.sdk.send(new ListJobsCommand({ jobQueue: "nextstrain-job-queue", jobStatus: "SUCCEEDED" }))).jobSummaryList],

@@ -1,14 +1,33 @@
 // Shared pieces of the local AWS stack tests: SDK clients pointed at the
 // stack, a build directory zipped with Info-ZIP, the Nextstrain job command,
-// and waiting for a job to reach a state.
-import { BatchClient, DescribeJobsCommand, SubmitJobCommand, type JobDetail, type SubmitJobCommandInput } from "@aws-sdk/client-batch";
+// compute environments and queues of a test's own, and waiting for a job (or
+// an environment, or a queue) to reach a state.
+import {
+  BatchClient,
+  CreateComputeEnvironmentCommand,
+  CreateJobQueueCommand,
+  DescribeComputeEnvironmentsCommand,
+  DescribeJobQueuesCommand,
+  DescribeJobsCommand,
+  SubmitJobCommand,
+  type ComputeEnvironmentDetail,
+  type ComputeResource,
+  type CreateComputeEnvironmentCommandInput,
+  type CreateJobQueueCommandInput,
+  type JobDetail,
+  type JobQueueDetail,
+  type SubmitJobCommandInput,
+} from "@aws-sdk/client-batch";
 import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { EC2Client } from "@aws-sdk/client-ec2";
+import { IAMClient } from "@aws-sdk/client-iam";
 import { GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { localAws, scratchDir } from "../../local-aws/run.js";
+import { defaultNetwork, INSTANCE_PROFILE_ARN } from "../../local-aws/seed.js";
 
 export const BUCKET = "nextstrain-jobs";
 export const QUEUE = "nextstrain-job-queue";
@@ -19,6 +38,8 @@ export interface Clients {
   batch: BatchClient;
   s3: S3Client;
   logs: CloudWatchLogsClient;
+  iam: IAMClient;
+  ec2: EC2Client;
 }
 
 /** SDK clients for the stack (or another one); `accessKeyId` lets a test scope fault rules to its own calls. */
@@ -30,7 +51,13 @@ export function clients(options: { accessKeyId?: string; maxAttempts?: number; e
     credentials: { accessKeyId: options.accessKeyId ?? env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY },
     maxAttempts: options.maxAttempts,
   };
-  return { batch: new BatchClient(common), s3: new S3Client({ ...common, forcePathStyle: true }), logs: new CloudWatchLogsClient(common) };
+  return {
+    batch: new BatchClient(common),
+    s3: new S3Client({ ...common, forcePathStyle: true }),
+    logs: new CloudWatchLogsClient(common),
+    iam: new IAMClient(common),
+    ec2: new EC2Client(common),
+  };
 }
 
 /** Writes files (path -> content) into a fresh directory; `executable` lists the ones to chmod 755. */
@@ -109,14 +136,13 @@ export async function waitFor(
   timeoutMs = 40_000,
 ): Promise<{ job: JobDetail; seen: string[] }> {
   const seen: string[] = [];
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  const read = async () => {
     const job = await describe(batch, jobId);
     if (job?.status && seen.at(-1) !== job.status) seen.push(job.status);
-    if (job && done(job)) return { job, seen };
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job?.status} (${job?.statusReason}) after ${timeoutMs} ms; saw ${seen.join(" ")}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
+    return job;
+  };
+  const job = await until(read, (j) => j !== undefined && done(j), () => `job ${jobId} (statuses seen: ${seen.join(" ")})`, timeoutMs);
+  return { job: job!, seen };
 }
 
 export const finished = (job: JobDetail): boolean => job.status === "SUCCEEDED" || job.status === "FAILED";
@@ -124,4 +150,67 @@ export const finished = (job: JobDetail): boolean => job.status === "SUCCEEDED" 
 export async function logMessages(logs: CloudWatchLogsClient, stream: string): Promise<{ message: string; timestamp: number }[]> {
   const answer = await logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true }));
   return (answer.events ?? []).map((e) => ({ message: e.message ?? "", timestamp: e.timestamp ?? 0 }));
+}
+
+/** Polls until `done` holds for what `read` answers. */
+export async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, what: string | (() => string), timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${typeof what === "string" ? what : what()} still ${JSON.stringify(value)} after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export async function describeEnvironment(batch: BatchClient, name: string): Promise<ComputeEnvironmentDetail | undefined> {
+  return (await batch.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: [name] }))).computeEnvironments?.[0];
+}
+
+export async function describeQueue(batch: BatchClient, name: string): Promise<JobQueueDetail | undefined> {
+  return (await batch.send(new DescribeJobQueuesCommand({ jobQueues: [name] }))).jobQueues?.[0];
+}
+
+/** Waits for a compute environment or queue to leave CREATING / UPDATING / DELETING; answers its status. */
+export async function settled(batch: BatchClient, kind: "environment" | "queue", name: string): Promise<string | undefined> {
+  const read = () => (kind === "environment" ? describeEnvironment(batch, name) : describeQueue(batch, name)).then((r) => r?.status);
+  return until(read, (status) => status === undefined || !status.endsWith("ING"), `${kind} ${name}`);
+}
+
+/** A managed EC2 compute environment in the default VPC, VALID when this resolves; `resources` replace the defaults (m5.large, at most 4 vCPUs). */
+export async function createEnvironment(
+  clients: Pick<Clients, "batch" | "ec2">,
+  name: string,
+  resources: Partial<ComputeResource> = {},
+  extra: Partial<CreateComputeEnvironmentCommandInput> = {},
+): Promise<ComputeEnvironmentDetail> {
+  const network = await defaultNetwork(clients.ec2);
+  await clients.batch.send(
+    new CreateComputeEnvironmentCommand({
+      computeEnvironmentName: name,
+      type: "MANAGED",
+      computeResources: {
+        type: "EC2", minvCpus: 0, maxvCpus: 4, instanceTypes: ["m5.large"],
+        subnets: network.subnets, securityGroupIds: [network.securityGroup], instanceRole: INSTANCE_PROFILE_ARN,
+        ...resources,
+      },
+      ...extra,
+    }),
+  );
+  await settled(clients.batch, "environment", name);
+  return (await describeEnvironment(clients.batch, name))!;
+}
+
+/** A job queue on these compute environments (in this order), VALID when this resolves. */
+export async function createQueue(batch: BatchClient, name: string, environments: string[], extra: Partial<CreateJobQueueCommandInput> = {}): Promise<JobQueueDetail> {
+  await batch.send(
+    new CreateJobQueueCommand({
+      jobQueueName: name,
+      priority: 1,
+      computeEnvironmentOrder: environments.map((computeEnvironment, order) => ({ order, computeEnvironment })),
+      ...extra,
+    }),
+  );
+  await settled(batch, "queue", name);
+  return (await describeQueue(batch, name))!;
 }

@@ -1,6 +1,11 @@
 // The stack's own interface: a second stack on its own ports that stops
-// without leaving anything behind, `npm run local-aws` stopping on Ctrl-C,
-// and the spawn helpers handing the stack's environment to programs.
+// without leaving anything behind, `npm run local-aws -- --empty` starting
+// with nothing set up and stopping on Ctrl-C, and the spawn helpers handing
+// the stack's environment to programs.
+import { DescribeComputeEnvironmentsCommand, DescribeJobDefinitionsCommand, DescribeJobQueuesCommand, RegisterJobDefinitionCommand, SubmitJobCommand } from "@aws-sdk/client-batch";
+import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, ListRolesCommand } from "@aws-sdk/client-iam";
+import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
@@ -8,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { freePort } from "../../local-aws/ports.js";
 import { localAws, REPO_ROOT, run } from "../../local-aws/run.js";
 import { FAST_DELAYS, startLocalAws } from "../../local-aws/stack.js";
-import { clients as stackClients, finished, submit, waitFor } from "./helpers.js";
+import { clients as stackClients, createEnvironment, createQueue, finished, logMessages, submit, waitFor } from "./helpers.js";
 
 /** Processes whose command line mentions `text` (sandboxes name their job directory). */
 function processesMentioning(text: string): number[] {
@@ -59,9 +64,9 @@ describe("the stack itself", () => {
     expect(existsSync(stack.workRoot)).toBe(false);
   });
 
-  it("runs by hand with `npm run local-aws`, prints what to export, and stops on Ctrl-C", async () => {
+  it("runs by hand with `npm run local-aws -- --empty`: an account with nothing set up, where a set-up made through the APIs runs a job; stops on Ctrl-C", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(REPO_ROOT, "test", "local-aws", "cli.ts"), "--port", String(port), "--fast"], {
+    const child = spawn(process.execPath, [path.join(REPO_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), path.join(REPO_ROOT, "test", "local-aws", "cli.ts"), "--port", String(port), "--fast", "--empty"], {
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -72,18 +77,19 @@ describe("the stack itself", () => {
     try {
       const deadline = Date.now() + 30_000;
       while (!output.includes("Press Ctrl-C to stop.") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain("Local AWS stack running, empty (nothing set up yet)");
       expect(output).toContain(`export AWS_ENDPOINT_URL=http://127.0.0.1:${port}`);
       expect(output).toContain("export AWS_ACCESS_KEY_ID=");
       expect(output).toContain("export AWS_DEFAULT_REGION=us-east-1");
       expect(output).not.toContain("NodeVersionSupportWarning");
-      expect(await answers(`http://127.0.0.1:${port}/_local-aws/health`)).toBe(true);
+      await setUpAndRunAJob(`http://127.0.0.1:${port}`);
     } finally {
       child.kill("SIGINT");
       code = await exited;
     }
     expect(code).toBe(0);
     expect(await answers(`http://127.0.0.1:${port}/_local-aws/health`)).toBe(false);
-  });
+  }, 90_000);
 
   it("hands the stack's environment to spawned programs", async () => {
     const { endpoint } = localAws();
@@ -91,3 +97,30 @@ describe("the stack itself", () => {
     expect(result).toMatchObject({ status: 0, stdout: `${endpoint} us-east-1 added\n` });
   });
 });
+
+/** On an empty stack: nothing there but the default VPC; then a minimal set-up, and a job on it. */
+async function setUpAndRunAJob(endpoint: string): Promise<void> {
+  const { batch, s3, logs, iam, ec2 } = stackClients({ endpoint });
+  expect((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).toEqual([]);
+  expect((await logs.send(new DescribeLogGroupsCommand({}))).logGroups).toEqual([]);
+  expect((await iam.send(new ListRolesCommand({}))).Roles).toEqual([]);
+  expect((await batch.send(new DescribeComputeEnvironmentsCommand({}))).computeEnvironments).toEqual([]);
+  expect((await batch.send(new DescribeJobQueuesCommand({}))).jobQueues).toEqual([]);
+  expect((await batch.send(new DescribeJobDefinitionsCommand({}))).jobDefinitions).toEqual([]);
+  await expect(batch.send(new SubmitJobCommand({ jobName: "j", jobQueue: "nextstrain-job-queue", jobDefinition: "nextstrain-job" }))).rejects.toThrow("JobQueue nextstrain-job-queue not found.");
+
+  await s3.send(new CreateBucketCommand({ Bucket: "nextstrain-jobs" }));
+  await iam.send(new CreateRoleCommand({ RoleName: "ecsInstanceRole", AssumeRolePolicyDocument: "{}" }));
+  await iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: "ecsInstanceRole" }));
+  await iam.send(new AddRoleToInstanceProfileCommand({ InstanceProfileName: "ecsInstanceRole", RoleName: "ecsInstanceRole" }));
+  // No service role given: Batch makes and uses its service-linked role.
+  await createEnvironment({ batch, ec2 }, "nextstrain-compute", { instanceRole: "ecsInstanceRole", instanceTypes: ["optimal"], maxvCpus: 64 });
+  expect((await iam.send(new ListRolesCommand({ PathPrefix: "/aws-service-role/" }))).Roles?.map((r) => r.RoleName)).toEqual(["AWSServiceRoleForBatch"]);
+  await createQueue(batch, "nextstrain-job-queue", ["nextstrain-compute"]);
+  await batch.send(new RegisterJobDefinitionCommand({ jobDefinitionName: "nextstrain-job", type: "container", containerProperties: { image: "nextstrain/base:latest", resourceRequirements: [{ type: "VCPU", value: "4" }, { type: "MEMORY", value: "7500" }] } }));
+  const jobId = await submit(batch, { command: ["echo", "set up from scratch"] });
+  const { job } = await waitFor(batch, jobId, finished);
+  expect(job.status).toBe("SUCCEEDED");
+  // As on AWS, the first job's logs create /aws/batch/job.
+  expect((await logMessages(logs, job.container!.logStreamName!)).map((e) => e.message)).toEqual(["set up from scratch"]);
+}

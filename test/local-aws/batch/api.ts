@@ -1,11 +1,17 @@
 // The Batch REST-JSON operations the emulator answers, keyed by the request
-// path the AWS SDKs and CLI use (POST /v1/<operation in lower case>).
+// path the AWS SDKs and CLI use (POST /v1/<operation in lower case>), and the
+// tagging operations on /v1/tags/<resource ARN> (GET lists, POST tags, DELETE
+// untags).
 import { BatchApiError, clientError } from "./errors.js";
 import type { JsonObject } from "./model.js";
+import { requireTags } from "./names.js";
 import { selectByReference, type Registry } from "./registry.js";
 import type { Scheduler } from "./scheduler.js";
 
-export type Operation = (request: JsonObject) => JsonObject;
+export type Operation = (request: JsonObject) => JsonObject | Promise<JsonObject>;
+
+/** The operation a tagging request is, by its HTTP method. */
+export const TAG_OPERATIONS: Record<string, string> = { GET: "listtagsforresource", POST: "tagresource", DELETE: "untagresource" };
 
 export function batchOperations(registry: Registry, scheduler: Scheduler): Record<string, Operation> {
   return {
@@ -20,15 +26,31 @@ export function batchOperations(registry: Registry, scheduler: Scheduler): Recor
       registry.deregisterJobDefinition(requireString(request, "jobDefinition"));
       return {};
     },
-    createcomputeenvironment(request) {
-      const { computeEnvironmentName, computeEnvironmentArn } = registry.createComputeEnvironment(request);
+    async createcomputeenvironment(request) {
+      const { computeEnvironmentName, computeEnvironmentArn } = await registry.createComputeEnvironment(request);
       return { computeEnvironmentName, computeEnvironmentArn };
+    },
+    async updatecomputeenvironment(request) {
+      const { computeEnvironmentName, computeEnvironmentArn } = await registry.updateComputeEnvironment(request);
+      return { computeEnvironmentName, computeEnvironmentArn };
+    },
+    deletecomputeenvironment(request) {
+      registry.deleteComputeEnvironment(requireString(request, "computeEnvironment"));
+      return {};
     },
     describecomputeenvironments: (request) =>
       describeByReference(registry.environments, request, "computeEnvironments", "computeEnvironmentName", "computeEnvironmentArn"),
     createjobqueue(request) {
       const { jobQueueName, jobQueueArn } = registry.createJobQueue(request);
       return { jobQueueName, jobQueueArn };
+    },
+    updatejobqueue(request) {
+      const { jobQueueName, jobQueueArn } = registry.updateJobQueue(request);
+      return { jobQueueName, jobQueueArn };
+    },
+    deletejobqueue(request) {
+      registry.deleteJobQueue(requireString(request, "jobQueue"));
+      return {};
     },
     describejobqueues: (request) => describeByReference(registry.queues, request, "jobQueues", "jobQueueName", "jobQueueArn"),
     submitjob(request) {
@@ -65,7 +87,32 @@ export function batchOperations(registry: Registry, scheduler: Scheduler): Recor
       scheduler.cancel(requireString(request, "jobId"), requireString(request, "reason"));
       return {};
     },
+    listtagsforresource(request) {
+      return { tags: { ...taggable(request).tags } };
+    },
+    tagresource(request) {
+      const resource = taggable(request);
+      const merged = { ...resource.tags, ...requireTags(request.tags) };
+      requireTags(merged);
+      resource.tags = merged;
+      return {};
+    },
+    untagresource(request) {
+      const resource = taggable(request);
+      const keys = request.tagKeys;
+      if (!Array.isArray(keys) || keys.length === 0) throw clientError("tagKeys must list at least one key");
+      resource.tags = Object.fromEntries(Object.entries(resource.tags).filter(([key]) => !keys.includes(key)));
+      return {};
+    },
   };
+
+  /** Compute environments, job queues, job definition revisions and jobs take tags (jobs by their ARN). */
+  function taggable(request: JsonObject): { tags: Record<string, string> } {
+    const resourceArn = requireString(request, "resourceArn");
+    const resource = registry.taggable(resourceArn) ?? scheduler.findByArn(resourceArn);
+    if (!resource) throw clientError(`Resource ${resourceArn} not found`);
+    return resource;
+  }
 }
 
 /** DescribeComputeEnvironments / DescribeJobQueues: the ones named (by name or ARN) in `request[key]`, or all. */

@@ -1,48 +1,68 @@
-// What a compute environment can offer one job: its maximum vCPUs, and the
-// memory of the largest instance type it may launch. Batch leaves a job that
-// asks for more RUNNABLE for ever, with a MISCONFIGURATION status reason
-// (https://docs.aws.amazon.com/batch/latest/userguide/job_stuck_in_runnable.html).
-import type { ComputeEnvironment } from "./model.js";
+// What the instances of a compute environment can hold. The instance types
+// come from EC2 DescribeInstanceTypes (moto serves AWS's own figures: m5.large
+// 2 vCPUs / 8,192 MiB, c5.4xlarge 16 / 32,768, r5.24xlarge 96 / 786,432).
+// A compute environment names types (`m5.4xlarge`), families (`c5`: every
+// size, but not the `.metal` ones) or Batch's bundles (`optimal`,
+// `default_x86_64`, `default_arm64`).
+// https://docs.aws.amazon.com/batch/latest/APIReference/API_ComputeResource.html
+export interface InstanceType {
+  name: string;
+  vcpus: number;
+  /** Installed memory, as DescribeInstanceTypes reports it. */
+  memoryMiB: number;
+}
 
 export interface Capacity {
   vcpus: number;
   memoryMiB: number;
 }
 
-export const RESOURCE_MISCONFIGURATION =
-  "MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT - The job resource requirement (vCPU/memory/GPU) is higher than that can be met by the CE(s) attached to the job queue.";
+/**
+ * Memory the default Batch AMI keeps back for the ECS agent and other critical
+ * system processes: "The default AWS Batch compute resource AMI also reserves
+ * 32 MiB of memory for the Amazon ECS container agent and other critical system
+ * processes. This memory isn't available for job allocation."
+ * https://docs.aws.amazon.com/batch/latest/userguide/memory-management.html
+ * (The kernel's own share, which also makes an m4.large register 7,985 of its
+ * 8,192 MiB, varies by type and is not modelled.)
+ */
+export const RESERVED_MEMORY_MIB = 32;
 
-// GiB of memory per vCPU in the general-purpose (m), compute (c) and memory (r) families.
-const MEMORY_PER_VCPU_GIB: Record<string, number> = { m: 4, c: 2, r: 8 };
-const SIZE_VCPUS: Record<string, number> = {
-  large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96,
+/**
+ * What `optimal` and `default_x86_64` choose from. Since 2025-11-01 `optimal`
+ * matches `default_x86_64` (m6i, c6i, r6i, c7i); before, it chose from the
+ * c4, m4, r4 (or c5, m5, r5) families.
+ */
+export const BUNDLES: Record<string, readonly string[]> = {
+  optimal: ["m6i", "c6i", "r6i", "c7i"],
+  default_x86_64: ["m6i", "c6i", "r6i", "c7i"],
+  default_arm64: ["m6g", "c6g", "r6g", "c7g"],
 };
-// "optimal" lets Batch pick from the c, m and r families, up to their largest sizes.
-const OPTIMAL: Capacity = { vcpus: 96, memoryMiB: 768 * 1024 };
 
-/** Capacity of one instance type such as `m5.4xlarge`; undefined when unknown. */
-export function instanceCapacity(instanceType: string): Capacity | undefined {
-  if (instanceType === "optimal") return OPTIMAL;
-  const match = /^([cmr])\d+[a-z]*\.(\w+)$/.exec(instanceType);
-  const perVcpu = match ? MEMORY_PER_VCPU_GIB[match[1] ?? ""] : undefined;
-  const vcpus = match ? SIZE_VCPUS[match[2] ?? ""] : undefined;
-  if (perVcpu === undefined || vcpus === undefined) return undefined;
-  return { vcpus, memoryMiB: vcpus * perVcpu * 1024 };
+/** Memory one job may ask for on an instance with this much installed. */
+export function jobMemoryMiB(installedMiB: number): number {
+  return installedMiB - RESERVED_MEMORY_MIB;
 }
 
-/** The most one job can get from a managed compute environment (unmanaged ones offer nothing known). */
-export function environmentCapacity(environment: ComputeEnvironment): Capacity {
-  const resources = environment.computeResources;
-  if (!resources) return { vcpus: 0, memoryMiB: 0 };
-  const known = (resources.instanceTypes ?? ["optimal"]).map(instanceCapacity).filter((c) => c !== undefined);
-  const largest = known.length ? known : [OPTIMAL];
-  const instanceVcpus = Math.max(...largest.map((c) => c.vcpus));
+/** The families a bundle (`optimal`) or family (`c5`) name stands for; undefined for a type name (`c5.large`). */
+export function familiesOf(name: string): readonly string[] | undefined {
+  return BUNDLES[name] ?? (name.includes(".") ? undefined : [name]);
+}
+
+/** Bare-metal sizes (`c5.metal`, `c7i.metal-24xl`) are not part of their family for Batch. */
+export function isMetal(typeName: string): boolean {
+  return typeName.split(".")[1]?.startsWith("metal") ?? false;
+}
+
+/** The largest vCPUs and job memory any one instance of the environment offers (each maximised separately). */
+export function largestInstance(types: readonly InstanceType[]): Capacity {
   return {
-    vcpus: Math.min(resources.maxvCpus ?? 0, instanceVcpus),
-    memoryMiB: Math.max(...largest.map((c) => c.memoryMiB)),
+    vcpus: Math.max(0, ...types.map((t) => t.vcpus)),
+    memoryMiB: Math.max(0, ...types.map((t) => jobMemoryMiB(t.memoryMiB))),
   };
 }
 
-export function fits(request: Capacity, capacities: Capacity[]): boolean {
-  return capacities.some((c) => request.vcpus <= c.vcpus && request.memoryMiB <= c.memoryMiB);
+/** Whether one instance of this type can hold a job asking for `request`. */
+export function holds(type: InstanceType, request: Capacity): boolean {
+  return request.vcpus <= type.vcpus && request.memoryMiB <= jobMemoryMiB(type.memoryMiB);
 }

@@ -2,7 +2,7 @@
 // Docker's awslogs driver does: one event per line (stdout and stderr mixed),
 // stamped when the line was read, sent in PutLogEvents batches at least every
 // `flushMs` and once more when the container exits.
-import { CloudWatchLogsClient, CreateLogStreamCommand, PutLogEventsCommand } from "@aws-sdk/client-cloudwatch-logs";
+import { CloudWatchLogsClient, CreateLogGroupCommand, CreateLogStreamCommand, PutLogEventsCommand, ResourceAlreadyExistsException, ResourceNotFoundException } from "@aws-sdk/client-cloudwatch-logs";
 
 export interface LogEvent {
   timestamp: number;
@@ -18,7 +18,17 @@ export interface LogSink {
 export function cloudWatchSink(client: CloudWatchLogsClient): LogSink {
   return {
     async createStream(group, stream) {
-      await client.send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+      const command = new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream });
+      try {
+        await client.send(command);
+      } catch (error) {
+        if (!(error instanceof ResourceNotFoundException)) throw error;
+        // As on AWS, the first job of an account creates /aws/batch/job.
+        await client.send(new CreateLogGroupCommand({ logGroupName: group })).catch((e: unknown) => {
+          if (!(e instanceof ResourceAlreadyExistsException)) throw e;
+        });
+        await client.send(command);
+      }
     },
     async put(group, stream, events) {
       await client.send(new PutLogEventsCommand({ logGroupName: group, logStreamName: stream, logEvents: events }));

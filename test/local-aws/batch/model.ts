@@ -1,6 +1,9 @@
 // Records the Batch emulator keeps: job definitions, compute environments,
 // queues and jobs, in the JSON shapes of the Batch API (so describing them is
 // mostly a copy), plus the ARNs AWS would give them.
+import type { TimeLimitAction } from "./placement.js";
+import type { RetryStrategy } from "./retry.js";
+
 export const ACCOUNT_ID = "123456789012";
 
 export type JsonObject = Record<string, unknown>;
@@ -25,7 +28,8 @@ export interface JobDefinition extends JsonObject {
   type: string;
   containerProperties: ContainerProperties;
   timeout?: { attemptDurationSeconds?: number };
-  retryStrategy?: { attempts?: number };
+  retryStrategy?: RetryStrategy;
+  propagateTags?: boolean;
   tags: Record<string, string>;
 }
 
@@ -38,18 +42,43 @@ export interface ContainerProperties extends JsonObject {
   memory?: number;
 }
 
+/** CREATING, UPDATING and DELETING walk to VALID (or INVALID) and DELETED. */
+export type ResourceStatus = "CREATING" | "UPDATING" | "DELETING" | "DELETED" | "VALID" | "INVALID";
+
+export interface ComputeResources extends JsonObject {
+  type: string;
+  allocationStrategy: string;
+  minvCpus: number;
+  maxvCpus: number;
+  desiredvCpus: number;
+  instanceTypes: string[];
+  subnets: string[];
+  securityGroupIds?: string[];
+  instanceRole: string;
+}
+
 export interface ComputeEnvironment extends JsonObject {
   computeEnvironmentName: string;
   computeEnvironmentArn: string;
+  type: "MANAGED" | "UNMANAGED";
   state: string;
-  computeResources?: { maxvCpus?: number; instanceTypes?: string[] } & JsonObject;
+  status: ResourceStatus;
+  statusReason?: string;
+  serviceRole: string;
+  computeResources?: ComputeResources;
+  tags: Record<string, string>;
 }
 
 export interface JobQueue extends JsonObject {
   jobQueueName: string;
   jobQueueArn: string;
   state: string;
+  status: ResourceStatus;
+  statusReason?: string;
+  priority: number;
   computeEnvironmentOrder: { order: number; computeEnvironment: string }[];
+  jobStateTimeLimitActions: TimeLimitAction[];
+  tags: Record<string, string>;
 }
 
 export function arn(resource: string, region: string): string {

@@ -11,6 +11,7 @@ export type StopCause =
 
 export interface AttemptOutcome {
   succeeded: boolean;
+  /** False for a stop by the user and a timeout, which Batch never retries; otherwise the retry strategy decides. */
   retriable: boolean;
   statusReason: string;
   exitCode?: number;
@@ -37,6 +38,7 @@ export function attemptOutcome(cause: StopCause | undefined, exitCode: number | 
     case "out-of-memory":
       return { succeeded: false, retriable: true, statusReason: CONTAINER_EXITED, exitCode: 137, reason: OUT_OF_MEMORY_REASON };
     case "instance-terminated":
+      // The ECS task's stop reason, copied by Batch; the container died with its host: no exit code, no reason of its own.
       return { succeeded: false, retriable: true, statusReason: `Host EC2 (instance ${cause.instanceId}) terminated.` };
     case "cannot-pull":
       return { succeeded: false, retriable: true, statusReason: "Task failed to start", reason: cannotPullReason(cause.image) };

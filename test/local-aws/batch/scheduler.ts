@@ -1,91 +1,23 @@
 // Jobs of the Batch emulator and the state machine they walk: SUBMITTED,
 // PENDING, RUNNABLE, STARTING, RUNNING, then SUCCEEDED or FAILED, with
-// configurable delays, retries, timeouts, termination and cancellation with
-// AWS semantics, and failures injected on request.
+// configurable delays. RUNNABLE jobs are placed in a compute environment of
+// their queue with room for them (placement.ts), or wait there with Batch's
+// status reason, until the queue's time limits cancel them. Retries follow the
+// retry strategy's evaluateOnExit rules; timeouts, termination and cancellation
+// have AWS's semantics; failures are injected on request.
 import { randomBytes, randomUUID } from "node:crypto";
-import { environmentCapacity, fits, RESOURCE_MISCONFIGURATION } from "./capacity.js";
 import type { ContainerRunner, RunningContainer } from "./container.js";
+import type { Delays } from "./delays.js";
 import { clientError } from "./errors.js";
+import { takeFailure, type FailureRequest } from "./failures.js";
 import { imageDirectory, loadImageConfig, type ImageMap } from "./images.js";
-import {
-  ACCOUNT_ID,
-  arn,
-  containerResources,
-  mergeEnvironment,
-  mergeRequirements,
-  TERMINAL_STATUSES,
-  type JobDefinition,
-  type JobQueue,
-  type JobStatus,
-  type JsonObject,
-  type KeyValuePair,
-  type ResourceRequirement,
-} from "./model.js";
+import { jobDetail, jobSummary, type Job } from "./job-view.js";
+import { ACCOUNT_ID, arn, containerResources, mergeEnvironment, mergeRequirements, TERMINAL_STATUSES, type JobQueue, type JobStatus, type JsonObject, type KeyValuePair, type ResourceRequirement } from "./model.js";
+import { nameProblem, requireTags } from "./names.js";
 import { attemptOutcome, type StopCause } from "./outcome.js";
+import { dueAction, place, timeLimitReason, type Placement } from "./placement.js";
 import type { Registry } from "./registry.js";
-
-export interface Delays {
-  submittedMs: number;
-  pendingMs: number;
-  runnableMs: number;
-  startingMs: number;
-  /** Between SIGTERM and SIGKILL when a running job is stopped (ECS waits 30 s). */
-  killGraceMs: number;
-  /** How long one second of `timeout.attemptDurationSeconds` lasts. */
-  secondMs: number;
-  /** Lines reach CloudWatch Logs this long after they were written. */
-  logLagMs: number;
-}
-
-export const REALISTIC_DELAYS: Delays = {
-  submittedMs: 1000, pendingMs: 1000, runnableMs: 2000, startingMs: 2000, killGraceMs: 30_000, secondMs: 1000, logLagMs: 0,
-};
-
-export type FailureKind = "out-of-memory" | "instance-terminated" | "cannot-pull";
-
-export interface FailureRequest {
-  kind: FailureKind;
-  /** Milliseconds after the job starts RUNNING (out-of-memory and instance-terminated). */
-  afterMs?: number;
-}
-
-interface Attempt {
-  containerInstanceArn: string;
-  taskArn: string;
-  logStreamName: string;
-  startedAt?: number;
-  stoppedAt?: number;
-  exitCode?: number;
-  reason?: string;
-  statusReason?: string;
-}
-
-interface Job {
-  jobId: string;
-  jobName: string;
-  jobArn: string;
-  queue: JobQueue;
-  definition: JobDefinition;
-  status: JobStatus;
-  statusReason?: string;
-  createdAt: number;
-  startedAt?: number;
-  stoppedAt?: number;
-  command: string[];
-  environment: KeyValuePair[];
-  resourceRequirements: ResourceRequirement[];
-  timeout?: { attemptDurationSeconds: number };
-  retryStrategy?: { attempts: number };
-  tags: Record<string, string>;
-  attempts: Attempt[];
-  current?: Attempt;
-  timers: NodeJS.Timeout[];
-  container?: RunningContainer;
-  stop?: StopCause;
-  failure?: FailureRequest;
-  /** DescribeJobs and ListJobs leave the job out before this time. */
-  visibleAt: number;
-}
+import { parseRetryStrategy, retries } from "./retry.js";
 
 export interface SchedulerOptions {
   registry: Registry;
@@ -102,12 +34,16 @@ export interface SchedulerOptions {
 
 const CANCELLABLE: JobStatus[] = ["SUBMITTED", "PENDING", "RUNNABLE"];
 const MAX_OVERRIDES = 8192;
+// Statuses in which a queue hands its jobs to compute environments, and in which its jobs are terminated.
+const WORKING = ["VALID", "UPDATING"];
+const GONE = ["DELETING", "DELETED"];
 
 export class Scheduler {
   private readonly jobs = new Map<string, Job>();
   private readonly armed: (FailureRequest & { jobName?: string })[] = [];
   private readonly hidden: { jobName?: string; ms: number }[] = [];
   private readonly now: () => number;
+  private placing = false;
   private closed = false;
 
   constructor(private readonly options: SchedulerOptions) {
@@ -119,12 +55,12 @@ export class Scheduler {
   }
 
   submit(request: JsonObject): Job {
-    const jobName = request.jobName;
-    if (typeof jobName !== "string" || !/^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/.test(jobName)) {
-      throw clientError("jobName must be 1-128 letters, numbers, hyphens or underscores, starting with a letter or number");
-    }
+    const problem = nameProblem("jobName", request.jobName);
+    if (problem) throw clientError(problem);
+    const jobName = request.jobName as string;
     const queue = this.options.registry.findJobQueue(String(request.jobQueue));
     if (!queue) throw clientError(`JobQueue ${String(request.jobQueue)} not found.`);
+    if (queue.state !== "ENABLED") throw clientError(`JobQueue ${queue.jobQueueName} is ${queue.state} and takes no new jobs.`);
     const definition = this.options.registry.findJobDefinition(String(request.jobDefinition));
     if (!definition || definition.status !== "ACTIVE") {
       throw clientError(`Job definition ${String(request.jobDefinition)} does not exist or is not ACTIVE.`);
@@ -137,10 +73,8 @@ export class Scheduler {
     if (timeout?.attemptDurationSeconds !== undefined && timeout.attemptDurationSeconds < 60) {
       throw clientError("timeout.attemptDurationSeconds must be at least 60 seconds");
     }
-    const retry = (request.retryStrategy ?? definition.retryStrategy) as { attempts?: number } | undefined;
-    if (retry?.attempts !== undefined && (retry.attempts < 1 || retry.attempts > 10)) {
-      throw clientError("retryStrategy.attempts must be between 1 and 10");
-    }
+    const retryStrategy = parseRetryStrategy(request.retryStrategy) ?? definition.retryStrategy;
+    const tags = requireTags(request.tags);
     const requirements = mergeRequirements(
       definition.containerProperties.resourceRequirements,
       (overrides.resourceRequirements as ResourceRequirement[] | undefined) ?? [],
@@ -150,6 +84,7 @@ export class Scheduler {
         throw clientError(`Invalid resource requirement ${r.type}=${r.value}`);
       }
     }
+    const { vcpus, memoryMiB } = containerResources(requirements, definition.containerProperties);
     const jobId = randomUUID();
     const job: Job = {
       jobId,
@@ -160,31 +95,33 @@ export class Scheduler {
       status: "SUBMITTED",
       createdAt: this.now(),
       command: (overrides.command as string[] | undefined) ?? definition.containerProperties.command,
-      environment: mergeEnvironment(
-        definition.containerProperties.environment,
-        (overrides.environment as KeyValuePair[] | undefined) ?? [],
-      ),
+      environment: mergeEnvironment(definition.containerProperties.environment, (overrides.environment as KeyValuePair[] | undefined) ?? []),
       resourceRequirements: requirements,
+      vcpus,
+      memoryMiB,
       timeout: timeout?.attemptDurationSeconds !== undefined ? { attemptDurationSeconds: timeout.attemptDurationSeconds } : undefined,
-      retryStrategy: retry?.attempts !== undefined ? { attempts: retry.attempts } : undefined,
-      tags: { ...definition.tags, ...((request.tags as Record<string, string> | undefined) ?? {}) },
+      retryStrategy,
+      tags,
+      propagateTags: (request.propagateTags as boolean | undefined) ?? definition.propagateTags ?? false,
       attempts: [],
       timers: [],
+      failures: [],
       visibleAt: 0,
     };
-    job.failure = takeFor(this.armed, jobName);
+    const armed = takeFor(this.armed, jobName);
+    if (armed) job.failures.push(armed);
     job.visibleAt = job.createdAt + (takeFor(this.hidden, jobName)?.ms ?? 0);
     this.jobs.set(jobId, job);
     this.after(job, this.delays.submittedMs, () => this.enter(job, "PENDING"));
     return job;
   }
 
-  find(jobId: string): Job | undefined {
-    return this.jobs.get(jobId);
+  findByArn(jobArn: string): Job | undefined {
+    return [...this.jobs.values()].find((j) => j.jobArn === jobArn);
   }
 
   describe(jobIds: string[]): JsonObject[] {
-    return jobIds.map((id) => this.jobs.get(id)).filter((j): j is Job => j !== undefined && this.visible(j)).map((j) => this.detail(j));
+    return jobIds.map((id) => this.jobs.get(id)).filter((j): j is Job => j !== undefined && this.visible(j)).map(jobDetail);
   }
 
   list(filter: { queue?: JobQueue; status?: string; namePattern?: string }): JsonObject[] {
@@ -193,7 +130,7 @@ export class Scheduler {
       pattern === undefined || (pattern.endsWith("*") ? name.startsWith(pattern.slice(0, -1)) : name === pattern);
     return [...this.jobs.values()]
       .filter((j) => this.visible(j) && (filter.queue === undefined || j.queue === filter.queue) && (filter.status === undefined || j.status === filter.status) && nameMatches(j.jobName))
-      .map((j) => this.summary(j));
+      .map(jobSummary);
   }
 
   /** TerminateJob: fails a job in any non-final state; a running container gets SIGTERM, then SIGKILL. */
@@ -224,6 +161,7 @@ export class Scheduler {
     if (!job) return false;
     this.clearTimers(job);
     this.stopContainer(job, false);
+    this.release(job);
     return this.jobs.delete(jobId);
   }
 
@@ -237,19 +175,39 @@ export class Scheduler {
     this.hidden.push(request);
   }
 
-  /** Makes one job fail this way: now if it is running, otherwise when it gets there. */
+  /** Makes one job fail this way: now if the attempt meant is under way, otherwise when it gets there. */
   injectFailure(jobId: string, request: FailureRequest): void {
     const job = this.jobs.get(jobId);
     if (!job) throw clientError(`Job ${jobId} not found`);
     if (TERMINAL_STATUSES.includes(job.status)) throw clientError(`Job ${jobId} is already ${job.status}`);
-    if (request.kind === "cannot-pull" && (job.status === "RUNNING" || job.container)) {
+    // job.current is set from STARTING until the attempt ends.
+    const forCurrent = job.current !== undefined && (request.attempts === undefined || request.attempts.includes(job.attempts.length + 1));
+    if (forCurrent && request.kind === "cannot-pull" && (job.status === "RUNNING" || job.container)) {
       throw clientError(`Job ${jobId} has already started`);
     }
-    job.failure = request;
-    if (job.status === "RUNNING") this.applyRunningFailure(job);
+    if (forCurrent) {
+      job.failure = request;
+      if (job.status === "RUNNING") this.applyRunningFailure(job);
+      if (request.attempts === undefined) return;
+    }
+    job.failures.push(request);
   }
 
-  /** Stops every container (used when the stack shuts down). */
+  /**
+   * Looks at every RUNNABLE job again: places those that fit now, and gives the
+   * others Batch's status reason. Runs once per turn of the event loop however
+   * often it is asked for.
+   */
+  reschedule(): void {
+    if (this.placing || this.closed) return;
+    this.placing = true;
+    setImmediate(() => {
+      this.placing = false;
+      if (!this.closed) this.placeRunnable();
+    });
+  }
+
+  /** Stops every container and timer (used when the stack shuts down). */
   async shutdown(): Promise<void> {
     this.closed = true;
     const running = [...this.jobs.values()].filter((j) => j.container);
@@ -269,19 +227,9 @@ export class Scheduler {
       case "PENDING":
         this.after(job, this.delays.pendingMs, () => this.enter(job, "RUNNABLE"));
         return;
-      case "RUNNABLE": {
-        const capacities = this.options.registry
-          .queueEnvironments(job.queue)
-          .filter((e) => e.state === "ENABLED")
-          .map(environmentCapacity);
-        const { vcpus, memoryMiB } = containerResources(job.resourceRequirements, job.definition.containerProperties);
-        if (!fits({ vcpus, memoryMiB }, capacities)) {
-          job.statusReason = RESOURCE_MISCONFIGURATION; // and there it stays, as on AWS
-          return;
-        }
-        this.after(job, this.delays.runnableMs, () => this.enter(job, "STARTING"));
+      case "RUNNABLE":
+        this.reschedule();
         return;
-      }
       case "STARTING": {
         const taskId = job.attempts.length === 0 ? job.jobId : randomBytes(16).toString("hex");
         job.current = {
@@ -289,6 +237,7 @@ export class Scheduler {
           taskArn: `arn:aws:ecs:${this.options.region}:${ACCOUNT_ID}:task/${taskId}`,
           logStreamName: `${job.definition.jobDefinitionName}/default/${taskId}`,
         };
+        job.failure = takeFailure(job.failures, job.attempts.length + 1);
         this.after(job, this.delays.startingMs, () => void this.run(job));
         return;
       }
@@ -297,13 +246,72 @@ export class Scheduler {
     }
   }
 
+  /** vCPUs held in each compute environment (by name) by jobs placed and not yet finished. */
+  private usage(): Map<string, number> {
+    const used = new Map<string, number>();
+    for (const job of this.jobs.values()) {
+      if (job.placedIn !== undefined) used.set(job.placedIn, (used.get(job.placedIn) ?? 0) + job.vcpus);
+    }
+    return used;
+  }
+
+  private placement(queue: JobQueue, request: { vcpus: number; memoryMiB: number }, used: Map<string, number>): Placement {
+    // A DISABLED (or not yet VALID) queue holds its jobs back without a reason.
+    if (queue.state !== "ENABLED" || !WORKING.includes(queue.status)) return { kind: "wait" };
+    const registry = this.options.registry;
+    const views = registry.queueEnvironments(queue).map((e) => registry.environmentView(e, used.get(e.computeEnvironmentName) ?? 0));
+    return place(request, views);
+  }
+
+  private placeRunnable(): void {
+    const used = this.usage();
+    const waiting = [...this.jobs.values()]
+      .filter((j) => (j.status === "RUNNABLE" && j.placedIn === undefined) || (!TERMINAL_STATUSES.includes(j.status) && GONE.includes(j.queue.status)))
+      .sort((a, b) => b.queue.priority - a.queue.priority || a.createdAt - b.createdAt);
+    for (const job of waiting) {
+      if (GONE.includes(job.queue.status)) {
+        // "All jobs in the queue are eventually terminated when you delete a job queue."
+        if (!job.stop) this.terminate(job.jobId, `Job queue ${job.queue.jobQueueName} was deleted`);
+        continue;
+      }
+      const placement = this.placement(job.queue, job, used);
+      if (placement.kind === "place") {
+        job.placedIn = placement.environment;
+        used.set(placement.environment, (used.get(placement.environment) ?? 0) + job.vcpus);
+        this.setRunnableReason(job, undefined);
+        this.after(job, this.delays.runnableMs, () => this.enter(job, "STARTING"));
+      } else {
+        this.setRunnableReason(job, placement.statusReason);
+      }
+    }
+  }
+
+  /** Sets a waiting job's status reason and arms the queue's time limit for it. */
+  private setRunnableReason(job: Job, reason: string | undefined): void {
+    if (job.statusReason !== reason || job.reasonSince === undefined) {
+      job.statusReason = reason;
+      job.reasonSince = this.now();
+    }
+    clearTimeout(job.limitTimer);
+    job.limitTimer = undefined;
+    const action = dueAction(job.queue.jobStateTimeLimitActions, reason);
+    if (!action) return;
+    const dueAt = job.reasonSince + action.maxTimeSeconds * this.delays.timeLimitSecondMs;
+    job.limitTimer = setTimeout(() => {
+      job.limitTimer = undefined;
+      if (job.status === "RUNNABLE" && job.placedIn === undefined && dueAction(job.queue.jobStateTimeLimitActions, job.statusReason) === action) {
+        this.failWithoutContainer(job, timeLimitReason(action.reason));
+      }
+    }, Math.max(0, dueAt - this.now()));
+  }
+
   private async run(job: Job): Promise<void> {
     job.timers = [];
     const attempt = job.current;
     if (!attempt) return;
     const image = job.definition.containerProperties.image;
     const dir = imageDirectory(this.options.images, image);
-    if (job.failure?.kind === "cannot-pull" || dir === undefined) {
+    if (pullFails(job) || dir === undefined) {
       // The stream is named but never created: the container never ran.
       this.finishAttempt(job, { kind: "cannot-pull", image }, undefined);
       return;
@@ -327,6 +335,13 @@ export class Scheduler {
     // Purged, or the stack stopped, while the container was being launched.
     if (!this.jobs.has(job.jobId) || this.closed) {
       container.signal("SIGKILL");
+      return;
+    }
+    if (pullFails(job)) {
+      // Asked for while the container was being launched: as far as Batch tells, it never started.
+      container.signal("SIGKILL");
+      await container.exited;
+      this.finishAttempt(job, { kind: "cannot-pull", image }, undefined);
       return;
     }
     job.container = container;
@@ -362,6 +377,7 @@ export class Scheduler {
 
   private finishAttempt(job: Job, cause: StopCause | undefined, exitCode: number | undefined): void {
     this.clearTimers(job);
+    this.release(job);
     const attempt = job.current ?? { containerInstanceArn: "", taskArn: "", logStreamName: "" };
     const outcome = attemptOutcome(cause, exitCode);
     attempt.stoppedAt = this.now();
@@ -370,10 +386,11 @@ export class Scheduler {
     attempt.statusReason = outcome.statusReason;
     job.attempts.push(attempt);
     job.current = undefined;
+    job.failure = undefined;
     job.stop = undefined;
-    const maxAttempts = job.retryStrategy?.attempts ?? 1;
-    if (!outcome.succeeded && outcome.retriable && job.attempts.length < maxAttempts) {
+    if (!outcome.succeeded && retries(job.retryStrategy, job.attempts.length, outcome.retriable, outcome)) {
       job.statusReason = undefined;
+      job.reasonSince = undefined;
       this.enter(job, "RUNNABLE");
       return;
     }
@@ -384,10 +401,20 @@ export class Scheduler {
 
   private failWithoutContainer(job: Job, reason: string): void {
     this.clearTimers(job);
+    this.release(job);
     job.current = undefined;
     job.status = "FAILED";
     job.statusReason = reason;
     job.stoppedAt = this.now();
+  }
+
+  /** The job's vCPUs go back to its compute environment, and waiting jobs get another look. */
+  private release(job: Job): void {
+    clearTimeout(job.limitTimer);
+    job.limitTimer = undefined;
+    if (job.placedIn === undefined) return;
+    job.placedIn = undefined;
+    this.reschedule();
   }
 
   private stopContainer(job: Job, graceful: boolean): void {
@@ -409,6 +436,8 @@ export class Scheduler {
   private clearTimers(job: Job): void {
     job.timers.forEach(clearTimeout);
     job.timers = [];
+    clearTimeout(job.limitTimer);
+    job.limitTimer = undefined;
   }
 
   private containerEnv(job: Job, imageEnv: Record<string, string>): Record<string, string> {
@@ -419,84 +448,16 @@ export class Scheduler {
       AWS_BATCH_JOB_ID: job.jobId,
       AWS_BATCH_JOB_ATTEMPT: String(job.attempts.length + 1),
       AWS_BATCH_JQ_NAME: job.queue.jobQueueName,
-      AWS_BATCH_CE_NAME: this.options.registry.queueEnvironments(job.queue)[0]?.computeEnvironmentName ?? "",
+      AWS_BATCH_CE_NAME: job.placedIn ?? "",
     };
     for (const { name, value } of job.environment) env[name] = value;
     return env;
   }
+}
 
-  private detail(job: Job): JsonObject {
-    const last = job.current ?? job.attempts.at(-1);
-    const properties = job.definition.containerProperties;
-    const container: JsonObject = {
-      image: properties.image,
-      command: job.command,
-      volumes: properties.volumes ?? [],
-      environment: job.environment,
-      mountPoints: properties.mountPoints ?? [],
-      readonlyRootFilesystem: false,
-      ulimits: properties.ulimits ?? [],
-      privileged: false,
-      resourceRequirements: job.resourceRequirements,
-      secrets: properties.secrets ?? [],
-      networkInterfaces: [],
-      ...(properties.vcpus !== undefined ? { vcpus: properties.vcpus } : {}),
-      ...(properties.memory !== undefined ? { memory: properties.memory } : {}),
-      ...(properties.jobRoleArn !== undefined ? { jobRoleArn: properties.jobRoleArn } : {}),
-      ...(last ? { containerInstanceArn: last.containerInstanceArn, taskArn: last.taskArn, logStreamName: last.logStreamName } : {}),
-      ...(last?.exitCode !== undefined ? { exitCode: last.exitCode } : {}),
-      ...(last?.reason !== undefined ? { reason: last.reason } : {}),
-    };
-    return {
-      jobArn: job.jobArn,
-      jobName: job.jobName,
-      jobId: job.jobId,
-      jobQueue: job.queue.jobQueueArn,
-      status: job.status,
-      ...(job.statusReason !== undefined ? { statusReason: job.statusReason } : {}),
-      attempts: job.attempts.map((a) => ({
-        container: {
-          containerInstanceArn: a.containerInstanceArn,
-          taskArn: a.taskArn,
-          ...(a.exitCode !== undefined ? { exitCode: a.exitCode } : {}),
-          ...(a.reason !== undefined ? { reason: a.reason } : {}),
-          logStreamName: a.logStreamName,
-          networkInterfaces: [],
-        },
-        ...(a.startedAt !== undefined ? { startedAt: a.startedAt } : {}),
-        ...(a.stoppedAt !== undefined ? { stoppedAt: a.stoppedAt } : {}),
-        ...(a.statusReason !== undefined ? { statusReason: a.statusReason } : {}),
-      })),
-      createdAt: job.createdAt,
-      ...(job.retryStrategy ? { retryStrategy: job.retryStrategy } : {}),
-      ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
-      ...(job.stoppedAt !== undefined ? { stoppedAt: job.stoppedAt } : {}),
-      dependsOn: [],
-      jobDefinition: job.definition.jobDefinitionArn,
-      parameters: job.definition.parameters ?? {},
-      container,
-      ...(job.timeout ? { timeout: job.timeout } : {}),
-      tags: job.tags,
-      propagateTags: job.definition.propagateTags ?? false,
-      platformCapabilities: job.definition.platformCapabilities ?? ["EC2"],
-    };
-  }
-
-  private summary(job: Job): JsonObject {
-    const last = job.attempts.at(-1);
-    return {
-      jobArn: job.jobArn,
-      jobId: job.jobId,
-      jobName: job.jobName,
-      createdAt: job.createdAt,
-      status: job.status,
-      ...(job.statusReason !== undefined ? { statusReason: job.statusReason } : {}),
-      ...(job.startedAt !== undefined ? { startedAt: job.startedAt } : {}),
-      ...(job.stoppedAt !== undefined ? { stoppedAt: job.stoppedAt } : {}),
-      ...(last ? { container: { ...(last.exitCode !== undefined ? { exitCode: last.exitCode } : {}), ...(last.reason !== undefined ? { reason: last.reason } : {}) } } : {}),
-      jobDefinition: job.definition.jobDefinitionArn,
-    };
-  }
+/** Whether the current attempt is to fail as if its image could not be pulled (asked for through the control API). */
+function pullFails(job: Job): boolean {
+  return job.failure?.kind === "cannot-pull";
 }
 
 /** Takes the first request meant for this job name (or for any job) off the list. */

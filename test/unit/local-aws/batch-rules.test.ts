@@ -1,36 +1,9 @@
-// Pure rules of the Batch emulator: capacity, overrides, attempt outcomes, image names.
+// Pure rules of the Batch emulator: overrides, attempt outcomes, failures asked for, image names.
 import { describe, expect, it } from "vitest";
-import { environmentCapacity, fits, instanceCapacity } from "../../local-aws/batch/capacity.js";
+import { parseFailureRequest, takeFailure, type FailureRequest } from "../../local-aws/batch/failures.js";
 import { imageDirectory, splitImage } from "../../local-aws/batch/images.js";
 import { containerResources, mergeEnvironment, mergeRequirements } from "../../local-aws/batch/model.js";
 import { attemptOutcome, OUT_OF_MEMORY_REASON, TIMEOUT_REASON } from "../../local-aws/batch/outcome.js";
-
-describe("instanceCapacity", () => {
-  it.each([
-    ["m5.4xlarge", { vcpus: 16, memoryMiB: 65536 }],
-    ["c5.large", { vcpus: 2, memoryMiB: 4096 }],
-    ["r6i.2xlarge", { vcpus: 8, memoryMiB: 65536 }],
-    ["optimal", { vcpus: 96, memoryMiB: 786432 }],
-    ["p3.2xlarge", undefined],
-    ["m5.metal", undefined],
-  ])("%s", (type, expected) => expect(instanceCapacity(type)).toEqual(expected));
-});
-
-describe("environmentCapacity and fits", () => {
-  const environment = (computeResources?: { maxvCpus?: number; instanceTypes?: string[] }) => ({ computeEnvironmentName: "ce", computeEnvironmentArn: "arn", state: "ENABLED", computeResources });
-  it.each([
-    ["maxvCpus caps the instance", { maxvCpus: 8, instanceTypes: ["m5.4xlarge"] }, { vcpus: 8, memoryMiB: 65536 }],
-    ["the largest instance type counts", { maxvCpus: 256, instanceTypes: ["c5.large", "m5.4xlarge"] }, { vcpus: 16, memoryMiB: 65536 }],
-    ["no instance types means optimal", { maxvCpus: 4 }, { vcpus: 4, memoryMiB: 786432 }],
-    ["unmanaged offers nothing known", undefined, { vcpus: 0, memoryMiB: 0 }],
-  ])("%s", (_, resources, expected) => expect(environmentCapacity(environment(resources))).toEqual(expected));
-
-  it.each([
-    [{ vcpus: 16, memoryMiB: 65536 }, true],
-    [{ vcpus: 17, memoryMiB: 1 }, false],
-    [{ vcpus: 1, memoryMiB: 65537 }, false],
-  ])("%j fits 16 vCPU / 64 GiB: %s", (request, expected) => expect(fits(request, [{ vcpus: 16, memoryMiB: 65536 }])).toBe(expected));
-});
 
 describe("resources and overrides", () => {
   it("takes VCPU and MEMORY from requirements before the legacy fields", () => {
@@ -54,6 +27,19 @@ describe("attemptOutcome", () => {
 
   it("names the image that cannot be pulled", () => {
     expect(attemptOutcome({ kind: "cannot-pull", image: "x/y:1" }, undefined).reason).toMatch(/^CannotPullContainerError: .*x\/y:1/);
+  });
+});
+
+describe("failures asked for", () => {
+  it("checks the control API's request", () => {
+    expect(parseFailureRequest({ kind: "instance-terminated", attempts: [1], afterMs: 100 })).toEqual({ kind: "instance-terminated", attempts: [1], afterMs: 100 });
+    expect(() => parseFailureRequest({ kind: "meteor" })).toThrow(/kind must be one of/);
+    expect(() => parseFailureRequest({ kind: "out-of-memory", attempts: [0] })).toThrow(/attempt numbers from 1 to 10/);
+  });
+
+  it("gives each attempt the failure meant for it; one without attempts goes to the first attempt that runs", () => {
+    const failures: FailureRequest[] = [{ kind: "instance-terminated", attempts: [1, 3] }, { kind: "out-of-memory" }];
+    expect([1, 2, 3, 4].map((n) => takeFailure(failures, n)?.kind)).toEqual(["instance-terminated", "out-of-memory", "instance-terminated", undefined]);
   });
 });
 
