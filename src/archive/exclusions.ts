@@ -178,7 +178,8 @@ function matchesAny(path: string, patterns: readonly string[]): boolean {
  * Whether a walked absolute path is never uploaded (C52): anything named
  * `.git`, `.snakemake`, `__pycache__`, `environment*` or `*.pyc`, the build
  * root or overlay root itself included (a build root named
- * `environment-study` uploads an empty archive [quirk, kept]).
+ * `environment-study` uploads an empty archive [quirk, kept]); and the tool's
+ * own working files (`.nextstrain-ts-*`).
  */
 export function isAlwaysExcludedFromUpload(absPath: string): boolean {
   return matchesAny(absPath, ALWAYS_EXCLUDED_FROM_UPLOAD) || isOwnFileName(absPath.slice(absPath.lastIndexOf("/") + 1));

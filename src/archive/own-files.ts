@@ -43,15 +43,9 @@ export function isAbandonedPartial(name: string, liveToken: string | undefined):
   return match !== null && (liveToken === undefined || match[1] !== liveToken);
 }
 
-/** Removes the abandoned temporary files among `paths` (absolute); returns how many went. */
-export async function removeAbandonedPartials(paths: Iterable<string>, liveToken: string | undefined): Promise<number> {
-  let removed = 0;
-  for (const path of paths) {
-    if (!isAbandonedPartial(basename(path), liveToken)) continue;
-    await rm(path, { force: true });
-    removed += 1;
-  }
-  return removed;
+/** Removes the abandoned temporary files among `paths` (absolute). */
+export async function removeAbandonedPartials(paths: Iterable<string>, liveToken: string | undefined): Promise<void> {
+  for (const path of paths) if (isAbandonedPartial(basename(path), liveToken)) await rm(path, { force: true });
 }
 
 /** Removes the abandoned temporary files directly inside `directory` (given as bytes: names need not be UTF-8). */

@@ -62,7 +62,10 @@ export class ZipFormatError extends Error {
 export type EntryType = "file" | "directory" | "symlink";
 
 export interface ZipEntry {
+  /** The name decoded as UTF-8 (bytes that are not UTF-8 become U+FFFD): for matching and messages. */
   name: string;
+  /** The name's bytes as stored: for the file system, where two names that decode alike must stay two. */
+  rawName: Buffer;
   type: EntryType;
   crc32: number;
   compressedSize: number;
@@ -217,11 +220,14 @@ function parseCentralDirectory(central: Buffer, count: number): ZipEntry[] {
     };
     applyZip64Extra(central.subarray(extraStart, extraStart + extraLength), fields);
 
-    // Names are UTF-8 in practice: this tool and Info-ZIP on Linux write them so.
-    const name = central.toString("utf8", nameStart, extraStart);
+    // Names are UTF-8 in practice: this tool and Info-ZIP on Linux write them
+    // so, but Info-ZIP stores a name that is not UTF-8 as its bytes.
+    const rawName = Buffer.from(central.subarray(nameStart, extraStart));
+    const name = rawName.toString("utf8");
     const unixMode = central.readUInt8(at + 5) === HOST_UNIX ? central.readUInt32LE(at + 38) >>> 16 : undefined;
     entries.push({
       name,
+      rawName,
       type: name.endsWith("/") ? "directory" : unixMode !== undefined && (unixMode & S_IFMT) === S_IFLNK ? "symlink" : "file",
       crc32: central.readUInt32LE(at + 16),
       ...fields,

@@ -110,3 +110,25 @@ export function installSignalHandlers(
     for (const [signal, handler] of handlers) source.off(signal, handler);
   };
 }
+
+/**
+ * Runs `work` with SIGINT and SIGTERM stopping it: its signal is aborted with
+ * `stopped(130)` or `stopped(143)`, which is then thrown in place of whatever
+ * the work fails with, so the tool exits with that status and message.
+ */
+export async function stopOnSignals<T>(source: SignalSource, stopped: (status: number) => Error, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const controller = new AbortController();
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ["SIGINT", () => controller.abort(stopped(130))],
+    ["SIGTERM", () => controller.abort(stopped(143))],
+  ];
+  for (const [name, handler] of handlers) source.on(name, handler);
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    for (const [name, handler] of handlers) source.off(name, handler);
+  }
+}

@@ -4,15 +4,23 @@
  * and write only the members the patterns select whose CRC-32 differs from
  * the local file. Each file is written to a temporary name and renamed, so an
  * interruption leaves every file old or new, never half-written (R3).
+ *
+ * One download at a time writes into a build directory: this one holds the
+ * directory's lock (src/state/download-lock.ts) and a second one waits,
+ * saying so. SIGINT and SIGTERM stop the download (exit 130 or 143) with the
+ * command that finishes it.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadVerdict } from "../archive/exclusions.js";
-import { extractChanged, type ExtractResult } from "../archive/extract.js";
+import { extractChanged, IncompleteDownload, type ExtractResult } from "../archive/extract.js";
 import { downloadSelector } from "../archive/patterns.js";
 import { ZipFormatError } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
-import { UserError } from "../errors.js";
+import { Interrupted, UserError } from "../errors.js";
+import { lockBuildDirectory } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
+import { stopOnSignals, type SignalSource } from "./control.js";
+import { finishDownloadCommand } from "./messages.js";
 import { retryNotice } from "./notices.js";
 
 export interface DownloadRequest {
@@ -22,7 +30,10 @@ export interface DownloadRequest {
   /** Everything, or the ordered --download / --exclude-from-download patterns. */
   spec: true | readonly string[];
   reporter: Reporter;
-  signal?: AbortSignal;
+  /** The job whose results these are: named in the command that finishes an interrupted download. */
+  jobId: string;
+  /** SIGINT and SIGTERM stop the download. */
+  signals: SignalSource;
 }
 
 export async function downloadResults(request: DownloadRequest): Promise<ExtractResult> {
@@ -33,17 +44,44 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
     reporter.stage(`Downloading select files modified by job to ${buildRoot}`);
     for (const pattern of spec) reporter.line(`  - ${pattern}`);
   }
+  const finish = finishDownloadCommand(request.jobId, buildRoot, spec);
+  const interrupted = (status: number) =>
+    new Interrupted(status, `Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were.\nFinish the download with:\n\n    ${finish}`);
+  return stopOnSignals(request.signals, interrupted, async (signal) => {
+    const lock = await lockBuildDirectory(buildRoot, {
+      signal,
+      onWait: (holder, file) =>
+        reporter.line(
+          `Waiting for another download into ${buildRoot} to finish (process ${holder.pid} on ${holder.host}, since ${holder.since}).\n` +
+            `If no download into it is running, remove ${file}.`,
+        ),
+    });
+    if (!lock.locked) reporter.warn(`Could not lock ${buildRoot} against other downloads into it (it is not writable); downloading all the same.`);
+    try {
+      return await extract(request, lock.locked ? lock.token : undefined, signal);
+    } catch (error) {
+      if (!(error instanceof IncompleteDownload) || signal.aborted) throw error;
+      throw new UserError(error.message, `${error.hint ?? ""}\nThen finish the download (what was written is not fetched again) with:\n\n    ${finish}`.trim());
+    } finally {
+      await lock.release();
+    }
+  });
+}
+
+async function extract(request: DownloadRequest, token: string | undefined, signal: AbortSignal): Promise<ExtractResult> {
+  const { reporter } = request;
   const notice = retryNotice(reporter, "S3");
-  const source = await openObjectRanges(request.s3, request.workdir, { onRetry: notice, signal: request.signal });
-  const selected = downloadSelector(spec);
+  const source = await openObjectRanges(request.s3, request.workdir, { onRetry: notice, signal });
+  const selected = downloadSelector(request.spec);
   const progress = reporter.progress("Downloading");
   try {
     return await extractChanged(source, {
-      buildRoot,
+      buildRoot: request.buildRoot,
       wanted: (name) => downloadVerdict(name, selected) === "extract",
       onExtract: (path) => reporter.file("unzipping", path),
       onBytes: (bytes) => progress.advance(bytes),
-      signal: request.signal,
+      signal,
+      token,
     });
   } catch (error) {
     if (error instanceof ZipFormatError) {

@@ -31,7 +31,7 @@ import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
-import { showSnakemakeLogs } from "./snakemake-logs.js";
+import { recoverForgotten } from "./forgotten.js";
 import { RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
 
 export interface RunRequest {
@@ -230,9 +230,11 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
       { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate },
     );
     job.state = final;
+    // The job has ended: from here on, signals stop the download (see download.ts).
+    uninstall();
     const { location } = request;
     if (request.download !== false && location && !control.stopSent && !final.stoppedByUser) {
-      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, signal: control.signal });
+      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, jobId: job.id, signals: deps.signals });
       await keeper.seen(final, { downloaded: true });
     }
     return final.exitStatus;
@@ -247,23 +249,4 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   }
 }
 
-/**
- * A job AWS Batch has forgotten (it keeps finished jobs a few days) while its
- * results are still in S3: say so, download them, and show the Snakemake log
- * files, since its CloudWatch logs may be gone too.
- */
-async function recoverForgotten(record: JobRecord, request: RunRequest, deps: RunDeps): Promise<number> {
-  const { reporter, aws } = deps;
-  reporter.line(
-    `AWS Batch no longer knows job ${record.jobId}: it forgets jobs a few days after they end. ` +
-      `Its record says it was ${record.status} (last seen ${record.updatedAt}).`,
-  );
-  const exitStatus = record.exitCode ?? (record.status === "SUCCEEDED" ? 0 : 1);
-  const location = request.location;
-  if (request.download === false || !location) return exitStatus;
-  const workdir = { bucket: record.bucket, key: record.archiveKey };
-  await downloadResults({ s3: await aws.s3(), workdir, buildRoot: location.buildRoot, spec: request.download, reporter });
-  await deps.records.update(record.jobId, { downloaded: true }).catch(() => undefined);
-  await showSnakemakeLogs(location.workingDir, reporter);
-  return exitStatus;
-}
+
