@@ -39,7 +39,7 @@ import { dosDateTimeToUtcSeconds } from "./dos-time.js";
 import { errorCode, writeFailure, writeProblem, type WriteProblem } from "./fs-errors.js";
 import { coalesceSpans, DEFAULT_COALESCE, DEFAULT_PREFETCH, PrefetchingSource } from "./fetch-plan.js";
 import { partialName, removeAbandonedIn } from "./own-files.js";
-import { openEntry, readZipDirectory, type RangeSource, type ZipEntry } from "./zip-reader.js";
+import { openEntry, readZipDirectory, type RangeSource, type ZipDirectory, type ZipEntry } from "./zip-reader.js";
 
 export interface ExtractOptions {
   /** Absolute real path of the build root. */
@@ -52,6 +52,8 @@ export interface ExtractOptions {
   onBytes?: (bytes: number) => void;
   /** Stops extraction; a file being written is left as it was. */
   signal?: AbortSignal;
+  /** The archive's central directory when the caller has read it already (readZipDirectory). */
+  directory?: ZipDirectory;
   /**
    * The token of the download lock the caller holds: temporary files carry
    * it, and other downloads' temporary files are removed as abandoned.
@@ -93,7 +95,7 @@ interface Change {
  * writing) and written, in archive order.
  */
 export async function extractChanged(source: RangeSource, options: ExtractOptions): Promise<ExtractResult> {
-  const { entries, centralDirectoryOffset } = await readZipDirectory(source);
+  const { entries, centralDirectoryOffset } = options.directory ?? (await readZipDirectory(source));
   const root = Buffer.from(options.buildRoot);
   if (options.token !== undefined) await removeLeftovers(root, entries, options.token);
   const result: ExtractResult = { extracted: 0, unchanged: 0 };

@@ -14,7 +14,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadVerdict } from "../archive/exclusions.js";
 import { extractChanged, IncompleteDownload, type ExtractResult } from "../archive/extract.js";
 import { downloadSelector } from "../archive/patterns.js";
-import { ZipFormatError } from "../archive/zip-reader.js";
+import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
 import { Interrupted, UserError } from "../errors.js";
 import { lockBuildDirectory } from "../state/download-lock.js";
@@ -44,10 +44,13 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
     reporter.stage(`Downloading select files modified by job to ${buildRoot}`);
     for (const pattern of spec) reporter.line(`  - ${pattern}`);
   }
+  const selected = downloadSelector(spec);
   const finish = finishDownloadCommand(request.jobId, buildRoot, spec);
   const interrupted = (status: number) =>
     new Interrupted(status, `Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were.\nFinish the download with:\n\n    ${finish}`);
   return stopOnSignals(request.signals, interrupted, async (signal) => {
+    // The archive is read before the lock is taken: a missing or damaged one touches nothing.
+    const { source, directory } = await openArchive(request, signal);
     const lock = await lockBuildDirectory(buildRoot, {
       signal,
       onWait: (holder, file) =>
@@ -57,41 +60,41 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
         ),
     });
     if (!lock.locked) reporter.warn(`Could not lock ${buildRoot} against other downloads into it (it is not writable); downloading all the same.`);
+    const progress = reporter.progress("Downloading");
     try {
-      return await extract(request, lock.locked ? lock.token : undefined, signal);
+      return await extractChanged(source, {
+        buildRoot,
+        directory,
+        wanted: (name) => downloadVerdict(name, selected) === "extract",
+        onExtract: (path) => reporter.file("unzipping", path),
+        onBytes: (bytes) => progress.advance(bytes),
+        signal,
+        token: lock.locked ? lock.token : undefined,
+      });
     } catch (error) {
-      if (!(error instanceof IncompleteDownload) || signal.aborted) throw error;
+      if (!(error instanceof IncompleteDownload) || signal.aborted) throw damaged(error, request.workdir);
       throw new UserError(error.message, `${error.hint ?? ""}\nThen finish the download (what was written is not fetched again) with:\n\n    ${finish}`.trim());
     } finally {
+      progress.done();
       await lock.release();
     }
   });
 }
 
-async function extract(request: DownloadRequest, token: string | undefined, signal: AbortSignal): Promise<ExtractResult> {
-  const { reporter } = request;
-  const notice = retryNotice(reporter, "S3");
-  const source = await openObjectRanges(request.s3, request.workdir, { onRetry: notice, signal });
-  const selected = downloadSelector(request.spec);
-  const progress = reporter.progress("Downloading");
+async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource; directory: ZipDirectory }> {
+  const source = await openObjectRanges(request.s3, request.workdir, { onRetry: retryNotice(request.reporter, "S3"), signal });
   try {
-    return await extractChanged(source, {
-      buildRoot: request.buildRoot,
-      wanted: (name) => downloadVerdict(name, selected) === "extract",
-      onExtract: (path) => reporter.file("unzipping", path),
-      onBytes: (bytes) => progress.advance(bytes),
-      signal,
-      token,
-    });
+    return { source, directory: await readZipDirectory(source) };
   } catch (error) {
-    if (error instanceof ZipFormatError) {
-      throw new UserError(
-        `The job's results archive ${s3Url(request.workdir)} is damaged: ${error.message}`,
-        "The job may have failed while uploading its results; its logs (attach with --no-download) say more.",
-      );
-    }
-    throw error;
-  } finally {
-    progress.done();
+    throw damaged(error, request.workdir);
   }
+}
+
+/** A damaged archive as a UserError that says so; other errors as they are. */
+function damaged(error: unknown, workdir: S3Location): unknown {
+  if (!(error instanceof ZipFormatError)) return error;
+  return new UserError(
+    `The job's results archive ${s3Url(workdir)} is damaged: ${error.message}`,
+    "The job may have failed while uploading its results; its logs (attach with --no-download) say more.",
+  );
 }
