@@ -39,7 +39,7 @@ import { dosDateTimeToUtcSeconds } from "./dos-time.js";
 import { errorCode, writeFailure, writeProblem, type WriteProblem } from "./fs-errors.js";
 import { coalesceSpans, DEFAULT_COALESCE, DEFAULT_PREFETCH, PrefetchingSource } from "./fetch-plan.js";
 import { partialName, removeAbandonedIn } from "./own-files.js";
-import { openEntry, readZipDirectory, type RangeSource, type ZipDirectory, type ZipEntry } from "./zip-reader.js";
+import { nameBytes, openEntry, readZipDirectory, type RangeSource, type ZipDirectory, type ZipEntry } from "./zip-reader.js";
 
 export interface ExtractOptions {
   /** Absolute real path of the build root. */
@@ -105,7 +105,7 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
   const changed: Change[] = [];
   for (const entry of entries) {
     options.signal?.throwIfAborted();
-    const parts = memberParts(entry.rawName);
+    const parts = memberParts(nameBytes(entry));
     if (parts === undefined || parts.length === 0 || entry.type === "symlink" || !options.wanted(entry.name)) continue;
     const target = joinBytes(root, parts);
     if (isUnchanged(target, entry, options.knownUnchanged) || (await localCrc(target)) === entry.crc32) {
@@ -240,7 +240,7 @@ function isUnchanged(target: Buffer, entry: ZipEntry, knownUnchanged: ExtractOpt
 async function removeLeftovers(root: Buffer, entries: readonly ZipEntry[], token: string): Promise<void> {
   const directories = new Map<string, Buffer>();
   for (const entry of entries) {
-    const parts = memberParts(entry.rawName);
+    const parts = memberParts(nameBytes(entry));
     if (parts === undefined || parts.length === 0) continue;
     const directory = joinBytes(root, parts.slice(0, -1));
     directories.set(directory.toString("latin1"), directory);

@@ -19,7 +19,7 @@ import { lastModified } from "../aws/s3-objects.js";
 import { s3Url } from "../aws/s3.js";
 import type { DownloadSpec } from "../cli/request.js";
 import { UserError } from "../errors.js";
-import { archiveRewritten, describeStatus, isFinished } from "../state/job-status.js";
+import { archiveRewritten, describeStatus, seenEnded } from "../state/job-status.js";
 import type { JobRecord, JobRecords } from "../state/records.js";
 import type { Reporter } from "../ui/reporter.js";
 import type { SignalSource } from "./control.js";
@@ -54,7 +54,7 @@ export async function recoverForgotten(record: JobRecord, request: ForgottenRequ
   const remember = (change: Partial<JobRecord>) => deps.records.update(record.jobId, { forgottenAt, ...change }).catch(() => undefined);
   reporter.line(`AWS Batch no longer knows job ${record.jobId}: it forgets jobs a few days after they end.`);
 
-  if (isFinished({ ...record, forgottenAt: undefined })) {
+  if (seenEnded(record)) {
     reporter.line(`Its record says it ended ${describeStatus(record)}.`);
     const downloaded = await download();
     await remember(downloaded ? { downloaded } : {});

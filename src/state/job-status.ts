@@ -13,9 +13,14 @@ import type { JobRecord } from "./records.js";
 
 const TERMINAL = new Set(["SUCCEEDED", "FAILED"]);
 
+/** Whether AWS Batch was seen to end the job (its record then holds how). */
+export function seenEnded(record: JobRecord): boolean {
+  return TERMINAL.has(record.status);
+}
+
 /** Whether the job has ended: Batch said so, or has forgotten it. */
 export function isFinished(record: JobRecord): boolean {
-  return TERMINAL.has(record.status) || record.forgottenAt !== undefined;
+  return seenEnded(record) || record.forgottenAt !== undefined;
 }
 
 /** Whether the job still needs attention: running or waiting, or ended with results not yet downloaded. */
@@ -25,7 +30,7 @@ export function needsAttention(record: JobRecord): boolean {
 
 /** The status column of `jobs`. */
 export function describeStatus(record: JobRecord): string {
-  if (TERMINAL.has(record.status) || record.forgottenAt === undefined) {
+  if (seenEnded(record) || record.forgottenAt === undefined) {
     return record.exitCode === undefined ? record.status : `${record.status} (exit ${record.exitCode})`;
   }
   switch (record.end) {
