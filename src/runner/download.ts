@@ -34,6 +34,8 @@ export interface DownloadRequest {
   jobId: string;
   /** SIGINT and SIGTERM stop the download. */
   signals: SignalSource;
+  /** Also stops the download (the user detached); its reason is thrown. */
+  signal?: AbortSignal;
 }
 
 export async function downloadResults(request: DownloadRequest): Promise<ExtractResult> {
@@ -78,7 +80,7 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
       progress.done();
       await lock.release();
     }
-  });
+  }, request.signal);
 }
 
 async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource; directory: ZipDirectory }> {

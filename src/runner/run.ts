@@ -230,15 +230,16 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
       { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate },
     );
     job.state = final;
-    // The job has ended: from here on, signals stop the download (see download.ts).
-    uninstall();
     const { location } = request;
     if (request.download !== false && location && !control.stopSent && !final.stoppedByUser) {
-      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, jobId: job.id, signals: deps.signals });
+      // Control-C and SIGTERM stop it with the command that finishes it; Control-Z and SIGHUP still detach.
+      const download = { jobId: job.id, signals: deps.signals, signal: control.signal };
+      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, ...download });
       await keeper.seen(final, { downloaded: true });
     }
     return final.exitStatus;
   } catch (error) {
+    if (error instanceof Interrupted) throw error; // the download was stopped: its message says how to finish it
     const stopped = control.signal.aborted ? control.signal.reason : undefined;
     if (!(stopped instanceof Stopped)) throw error;
     if (stopped.outcome.kind === "exit") return stopped.outcome.status;
