@@ -8,7 +8,7 @@
  * One download at a time writes into a build directory: this one holds the
  * directory's lock (src/state/download-lock.ts) and a second one waits,
  * saying so. SIGINT and SIGTERM stop the download (exit 130 or 143) with the
- * command that finishes it.
+ * command that finishes it, as does any failure to write some results.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadVerdict } from "../archive/exclusions.js";
@@ -16,7 +16,7 @@ import { extractChanged, IncompleteDownload, type ExtractResult } from "../archi
 import { downloadSelector } from "../archive/patterns.js";
 import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
-import { Interrupted, UserError } from "../errors.js";
+import { ErrorWithNote, Interrupted, UserError } from "../errors.js";
 import { lockBuildDirectory } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
 import { stopOnSignals, type SignalSource } from "./control.js";
@@ -47,9 +47,9 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
     for (const pattern of spec) reporter.line(`  - ${pattern}`);
   }
   const selected = downloadSelector(spec);
-  const finish = finishDownloadCommand(request.jobId, buildRoot, spec);
+  const finish = ["Finish the download (what was written is not fetched again) with:", "", `    ${finishDownloadCommand(request.jobId, buildRoot, spec)}`];
   const interrupted = (status: number) =>
-    new Interrupted(status, `Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were.\nFinish the download with:\n\n    ${finish}`);
+    new ErrorWithNote(new Interrupted(status, "Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were."), finish);
   return stopOnSignals(request.signals, interrupted, async (signal) => {
     // The archive is read before the lock is taken: a missing or damaged one touches nothing.
     const { source, directory } = await openArchive(request, signal);
@@ -75,7 +75,7 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
       });
     } catch (error) {
       if (!(error instanceof IncompleteDownload) || signal.aborted) throw damaged(error, request.workdir);
-      throw new UserError(error.message, `${error.hint ?? ""}\nThen finish the download (what was written is not fetched again) with:\n\n    ${finish}`.trim());
+      throw new ErrorWithNote(error, finish);
     } finally {
       progress.done();
       await lock.release();

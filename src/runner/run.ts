@@ -76,7 +76,8 @@ export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<nu
   try {
     return await followThrough(job, request, deps);
   } catch (error) {
-    throw new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
+    // A failure that already says how to get back to the job (a stopped download) keeps its own words.
+    throw error instanceof ErrorWithNote ? error : new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
   }
 }
 
@@ -239,7 +240,7 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
     }
     return final.exitStatus;
   } catch (error) {
-    if (error instanceof Interrupted) throw error; // the download was stopped: its message says how to finish it
+    if (error instanceof ErrorWithNote) throw error; // the download was stopped: it says how to finish it
     const stopped = control.signal.aborted ? control.signal.reason : undefined;
     if (!(stopped instanceof Stopped)) throw error;
     if (stopped.outcome.kind === "exit") return stopped.outcome.status;

@@ -102,7 +102,9 @@ describe("a download stopped by a signal says how to finish it", () => {
     const stopped = await running.done;
     expect(stopped.status).toBe(status);
     const finish = `nextstrain-ts attach --no-logs ${jobId} ${dir}`;
-    expect(stopped.stderr).toContain(`Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were.\nFinish the download with:\n\n    ${finish}\n`);
+    expect(stopped.stderr).toContain(
+      `Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were.\n\nFinish the download (what was written is not fetched again) with:\n\n    ${finish}\n`,
+    );
     expect(stopped.stderr).not.toMatch(STACK_TRACE);
     const partway = contents(snapshot(dir));
     for (const [name, state] of Object.entries(partway)) expect([before[name], expected[name]], name).toContain(state);

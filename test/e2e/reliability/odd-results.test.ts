@@ -86,7 +86,7 @@ describe("results that are awkward to write back", () => {
       expect(result.stdout).not.toContain(`unzipping: ${results}/a.txt`);
       expect(result.stdout).toContain(`unzipping: ${dir}/link/f\n`);
       expect(result.stderr).toContain(`Error: One of the job's results was not downloaded:\n    ${results}/a.txt (${results} is on a read-only file system)\n`);
-      expect(result.stderr).toContain(`Make those directories writable.\nThen finish the download (what was written is not fetched again) with:\n\n    nextstrain-ts attach --no-logs ${jobId} ${dir}\n`);
+      expect(result.stderr).toContain(`Make those directories writable.\n\nFinish the download (what was written is not fetched again) with:\n\n    nextstrain-ts attach --no-logs ${jobId} ${dir}\n`);
       expect(result.stderr).not.toMatch(STACK_TRACE);
       expect(readFileSync(path.join(results, "a.txt"), "utf8")).toBe("old\n");
       expect(readFileSync(path.join(dir, "real", "f"), "utf8")).toBe("through the link\n");
