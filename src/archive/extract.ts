@@ -22,9 +22,12 @@
  * system refuses...) is listed, with why, in one error at the end, after
  * everything else is written; only a full disk stops the download at once.
  *
- * Temporary files are named after the download's lock token (own-files.ts);
- * those of other tokens, in the directories this archive writes to, were left
- * by killed downloads and are removed, since the caller holds the lock.
+ * Before writing anything, the caller takes the build directory's lock; only
+ * then, and only when there is something to write, so a download that
+ * changes nothing leaves the directory untouched. Temporary files are named
+ * after the lock's token (own-files.ts); those of other tokens, in the
+ * directories this archive writes to, were left by killed downloads and are
+ * removed.
  */
 import { createWriteStream, readFileSync, statSync } from "node:fs";
 import { chmod, lstat, mkdir, open, realpath, rename, rm, stat, utimes } from "node:fs/promises";
@@ -38,7 +41,7 @@ import { isWithin, joinBytes, memberParts, parentOf, showBytes } from "./byte-pa
 import { dosDateTimeToUtcSeconds } from "./dos-time.js";
 import { errorCode, writeFailure, writeProblem, type WriteProblem } from "./fs-errors.js";
 import { coalesceSpans, DEFAULT_COALESCE, DEFAULT_PREFETCH, PrefetchingSource } from "./fetch-plan.js";
-import { partialName, removeAbandonedIn } from "./own-files.js";
+import { partialName, partialsIn, removeAbandonedPartials } from "./own-files.js";
 import { nameBytes, openEntry, readZipDirectory, type RangeSource, type ZipDirectory, type ZipEntry } from "./zip-reader.js";
 
 export interface ExtractOptions {
@@ -55,11 +58,13 @@ export interface ExtractOptions {
   /** The archive's central directory when the caller has read it already (readZipDirectory). */
   directory?: ZipDirectory;
   /**
-   * The token of the download lock the caller holds: temporary files carry
-   * it, and other downloads' temporary files are removed as abandoned.
-   * Without it (no lock held) they are left alone.
+   * Called once, before anything is written, when there is something to
+   * write (a changed member, or temporary files killed downloads left): takes
+   * the build directory's lock and answers its token. Temporary files then
+   * carry it, and other downloads' are removed as abandoned. Without it, or
+   * when it answers undefined (no lock held), those are left alone.
    */
-  token?: string;
+  lock?: () => Promise<string | undefined>;
   /** Opens a temporary file for writing; tests replace it to simulate a full disk. */
   createTemporary?: (path: PathLike, mode: number) => Writable;
   /**
@@ -97,10 +102,7 @@ interface Change {
 export async function extractChanged(source: RangeSource, options: ExtractOptions): Promise<ExtractResult> {
   const { entries, centralDirectoryOffset } = options.directory ?? (await readZipDirectory(source));
   const root = Buffer.from(options.buildRoot);
-  if (options.token !== undefined) await removeLeftovers(root, entries, options.token);
   const result: ExtractResult = { extracted: 0, unchanged: 0 };
-  const token = options.token ?? randomBytes(4).toString("hex");
-  let temporaries = 0;
 
   const changed: Change[] = [];
   for (const entry of entries) {
@@ -115,6 +117,14 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
     changed.push({ entry, parts, target });
   }
   changed.sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
+
+  const leftovers = await leftoversOf(root, entries);
+  if (changed.length === 0 && leftovers.length === 0) return result;
+  const lockToken = await options.lock?.();
+  // Under the lock, every other download's temporary file is a dead one's.
+  if (lockToken !== undefined) await removeAbandonedPartials(leftovers, lockToken);
+  const token = lockToken ?? randomBytes(4).toString("hex");
+  let temporaries = 0;
 
   const groups = coalesceSpans(
     changed.map(({ entry }) => entry.span),
@@ -232,12 +242,11 @@ function isUnchanged(target: Buffer, entry: ZipEntry, knownUnchanged: ExtractOpt
 }
 
 /**
- * Removes the temporary files killed downloads left in the directories this
- * archive writes to: a SIGKILL (or a power cut) gives no chance to clean up.
- * The caller holds the lock, so any token but its own is a dead download's.
- * Only directories that really are inside the build root are looked at.
+ * The temporary files in the directories this archive writes to: a SIGKILL
+ * (or a power cut) gives a download no chance to clean up. Only directories
+ * that really are inside the build root are looked at.
  */
-async function removeLeftovers(root: Buffer, entries: readonly ZipEntry[], token: string): Promise<void> {
+async function leftoversOf(root: Buffer, entries: readonly ZipEntry[]): Promise<Buffer[]> {
   const directories = new Map<string, Buffer>();
   for (const entry of entries) {
     const parts = memberParts(nameBytes(entry));
@@ -245,10 +254,12 @@ async function removeLeftovers(root: Buffer, entries: readonly ZipEntry[], token
     const directory = joinBytes(root, parts.slice(0, -1));
     directories.set(directory.toString("latin1"), directory);
   }
+  const found: Buffer[] = [];
   for (const directory of directories.values()) {
     const real = await realpath(directory, { encoding: "buffer" }).catch(() => undefined);
-    if (real !== undefined && isWithin(root, real)) await removeAbandonedIn(real, token);
+    if (real !== undefined && isWithin(root, real)) found.push(...(await partialsIn(real)));
   }
+  return found;
 }
 
 /**

@@ -43,17 +43,18 @@ export function isAbandonedPartial(name: string, liveToken: string | undefined):
   return match !== null && (liveToken === undefined || match[1] !== liveToken);
 }
 
-/** Removes the abandoned temporary files among `paths` (absolute). */
-export async function removeAbandonedPartials(paths: Iterable<string>, liveToken: string | undefined): Promise<void> {
-  for (const path of paths) if (isAbandonedPartial(basename(path), liveToken)) await rm(path, { force: true });
+/** Removes the abandoned temporary files among `paths` (absolute; as bytes where names need not be UTF-8). */
+export async function removeAbandonedPartials(paths: Iterable<string | Buffer>, liveToken: string | undefined): Promise<void> {
+  for (const path of paths) {
+    const name = typeof path === "string" ? basename(path) : path.subarray(path.lastIndexOf(SEPARATOR) + SEPARATOR.length).toString("latin1");
+    if (isAbandonedPartial(name, liveToken)) await rm(path, { force: true });
+  }
 }
 
-/** Removes the abandoned temporary files directly inside `directory` (given as bytes: names need not be UTF-8). */
-export async function removeAbandonedIn(directory: Buffer, liveToken: string | undefined): Promise<void> {
+/** The tool's temporary files directly inside `directory`, whoever owns them (bytes: names need not be UTF-8). */
+export async function partialsIn(directory: Buffer): Promise<Buffer[]> {
   const names = await readdir(directory, { encoding: "buffer" }).catch(() => [] as Buffer[]);
-  for (const name of names) {
-    if (isAbandonedPartial(name.toString("latin1"), liveToken)) await rm(Buffer.concat([directory, SEPARATOR, name]), { force: true });
-  }
+  return names.filter((name) => isAbandonedPartial(name.toString("latin1"), undefined)).map((name) => Buffer.concat([directory, SEPARATOR, name]));
 }
 
 const SEPARATOR = Buffer.from(sep);

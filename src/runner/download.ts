@@ -5,9 +5,9 @@
  * the local file. Each file is written to a temporary name and renamed, so an
  * interruption leaves every file old or new, never half-written (R3).
  *
- * One download at a time writes into a build directory: this one holds the
- * directory's lock (src/state/download-lock.ts) and a second one waits,
- * saying so. SIGINT and SIGTERM stop the download (exit 130 or 143) with the
+ * One download at a time writes into a build directory: once there is
+ * something to write, this one takes the directory's lock
+ * (src/state/download-lock.ts), and a second one waits, saying so. SIGINT and SIGTERM stop the download (exit 130 or 143) with the
  * command that finishes it, as does any failure to write some results.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -17,7 +17,7 @@ import { downloadSelector } from "../archive/patterns.js";
 import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
 import { ErrorWithNote, Interrupted, UserError } from "../errors.js";
-import { lockBuildDirectory } from "../state/download-lock.js";
+import { lockBuildDirectory, type DownloadLock } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
 import { stopOnSignals, type SignalSource } from "./control.js";
 import { finishDownloadCommand } from "./messages.js";
@@ -53,15 +53,19 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
   return stopOnSignals(request.signals, interrupted, async (signal) => {
     // The archive is read before the lock is taken: a missing or damaged one touches nothing.
     const { source, directory } = await openArchive(request, signal);
-    const lock = await lockBuildDirectory(buildRoot, {
-      signal,
-      onWait: (holder, file) =>
-        reporter.line(
-          `Waiting for another download into ${buildRoot} to finish (process ${holder.pid} on ${holder.host}, since ${holder.since}).\n` +
-            `If no download into it is running, remove ${file}.`,
-        ),
-    });
-    if (!lock.locked) reporter.warn(`Could not lock ${buildRoot} against other downloads into it (it is not writable); downloading all the same.`);
+    let lock: DownloadLock | undefined;
+    const takeLock = async (): Promise<string | undefined> => {
+      lock = await lockBuildDirectory(buildRoot, {
+        signal,
+        onWait: (holder, file) =>
+          reporter.line(
+            `Waiting for another download into ${buildRoot} to finish (process ${holder.pid} on ${holder.host}, since ${holder.since}).\n` +
+              `If no download into it is running, remove ${file}.`,
+          ),
+      });
+      if (!lock.locked) reporter.warn(`Could not lock ${buildRoot} against other downloads into it (it is not writable); downloading all the same.`);
+      return lock.locked ? lock.token : undefined;
+    };
     const progress = reporter.progress("Downloading");
     try {
       return await extractChanged(source, {
@@ -71,14 +75,14 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
         onExtract: (path) => reporter.file("unzipping", path),
         onBytes: (bytes) => progress.advance(bytes),
         signal,
-        token: lock.locked ? lock.token : undefined,
+        lock: takeLock,
       });
     } catch (error) {
       if (!(error instanceof IncompleteDownload) || signal.aborted) throw damaged(error, request.workdir);
       throw new ErrorWithNote(error, finish);
     } finally {
       progress.done();
-      await lock.release();
+      await lock?.release();
     }
   }, request.signal);
 }

@@ -294,7 +294,7 @@ describe("extractChanged interrupted (R3)", () => {
       "results/.nextstrain-ts-partial-mine": "not one of ours",
       ".nextstrain-ts-partial-fedcba9876543210": "elsewhere",
     });
-    await extract(archive, root, { token: "12345678" });
+    await extract(archive, root, { lock: async () => "12345678" });
     expect((await readdir(join(root, "results"))).sort()).toEqual([".nextstrain-ts-partial-mine", "big.txt"]);
     expect(await readdir(root)).toContain(".nextstrain-ts-partial-fedcba9876543210");
   });
@@ -308,8 +308,29 @@ describe("extractChanged interrupted (R3)", () => {
     expect(await readdir(join(root, "results"))).toContain(".nextstrain-ts-partial-00aa11bb-3");
     await makeTree(root, { "results/big.txt": "old again" });
     opened.length = 0;
-    await extract(archive, root, { token: "c0ffee00", createTemporary: (path, mode) => (opened.push(path.toString()), createWriteStream(path, { flags: "wx", mode })) });
+    await extract(archive, root, { lock: async () => "c0ffee00", createTemporary: (path, mode) => (opened.push(path.toString()), createWriteStream(path, { flags: "wx", mode })) });
     expect(opened).toEqual([join(root, "results/.nextstrain-ts-partial-c0ffee00-0")]);
+  });
+
+  it("takes the lock once, before writing, and only when there is something to write", async () => {
+    const { root, archive } = await setUp();
+    const locked: string[] = [];
+    const lock = async () => {
+      locked.push(await readFile(join(root, "results/big.txt"), "utf8"));
+      return "12345678";
+    };
+    await extract(archive, root, { lock });
+    expect(locked).toEqual(["old contents"]);
+    // Now nothing differs: the directory is left untouched, not even locked.
+    const before = (await stat(root)).mtimeMs;
+    await extract(archive, root, { lock });
+    expect(locked).toHaveLength(1);
+    // A killed download's temporary file is reason enough to take the lock and remove it.
+    await makeTree(root, { "results/.nextstrain-ts-partial-00aa11bb-3": "left by a killed download" });
+    await extract(archive, root, { lock });
+    expect(locked).toHaveLength(2);
+    expect(await readdir(join(root, "results"))).toEqual(["big.txt"]);
+    expect((await stat(root)).mtimeMs).toBe(before);
   });
 
   it("reports a full disk as a UserError naming the directory, leaving the old file", async () => {
