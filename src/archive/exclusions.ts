@@ -12,10 +12,17 @@
  * directory entries: the upload walk prunes an excluded directory, while the
  * download test only ever sees member names and so only drops members whose
  * last components are those names (`.snakemake/` but not
- * `.snakemake/conda/x`) [quirk, kept].
+ * `.snakemake/locks/x`).
+ *
+ * On download we follow the lists' stated intent instead (docs/deviations.md):
+ * nothing inside a `.git` directory, and nothing inside a `.snakemake`
+ * directory other than its `log/`, `metadata/` and `storage/`, at any depth.
+ * The tool's own working files (own-files.ts) are never uploaded or
+ * downloaded.
  */
 
 import { assert } from "../errors.js";
+import { isOwnFileName } from "./own-files.js";
 
 /** Never uploaded, from the build root or an overlay, at any depth, the root included (C52; S1). */
 export const ALWAYS_EXCLUDED_FROM_UPLOAD: readonly string[] = [
@@ -171,10 +178,11 @@ function matchesAny(path: string, patterns: readonly string[]): boolean {
  * Whether a walked absolute path is never uploaded (C52): anything named
  * `.git`, `.snakemake`, `__pycache__`, `environment*` or `*.pyc`, the build
  * root or overlay root itself included (a build root named
- * `environment-study` uploads an empty archive [quirk, kept]).
+ * `environment-study` uploads an empty archive [quirk, kept]); and the tool's
+ * own working files (`.nextstrain-ts-*`).
  */
 export function isAlwaysExcludedFromUpload(absPath: string): boolean {
-  return matchesAny(absPath, ALWAYS_EXCLUDED_FROM_UPLOAD);
+  return matchesAny(absPath, ALWAYS_EXCLUDED_FROM_UPLOAD) || isOwnFileName(absPath.slice(absPath.lastIndexOf("/") + 1));
 }
 
 /**
@@ -199,12 +207,32 @@ export type MemberVerdict = "unsafe" | "not-selected" | "excluded" | "extract";
  * The download decision of compat-spec §3.13 item 4 (C86): a safe member
  * is extracted when `selected` (see downloadSelector) and (included or not
  * excluded), both lists matched right-anchored on the PurePath form of the
- * member name.
+ * member name; and, beyond the lists, never when it lies inside `.git/` or
+ * the job's own Snakemake state, or is one of the tool's working files.
  */
 export function downloadVerdict(memberName: string, selected: (memberPath: string) => boolean): MemberVerdict {
   if (isUnsafeMemberName(memberName)) return "unsafe";
   const memberPath = purePathString(memberName);
   if (!selected(memberPath)) return "not-selected";
+  if (insideGitOrSnakemakeState(memberPath) || isOwnFileName(memberPath.slice(memberPath.lastIndexOf("/") + 1))) return "excluded";
   if (matchesAny(memberPath, INCLUDED_IN_DOWNLOAD) || !matchesAny(memberPath, EXCLUDED_FROM_DOWNLOAD)) return "extract";
   return "excluded";
+}
+
+/** Snakemake state that is downloaded: the rest of a `.snakemake` directory is the job's own. */
+const SNAKEMAKE_KEPT = new Set(["log", "metadata", "storage"]);
+
+/**
+ * Whether a member path lies inside a `.git` directory, or inside a
+ * `.snakemake` directory but not in its `log/`, `metadata/` or `storage/`, at
+ * any depth (the entries `.git` and `.snakemake` themselves are left to the
+ * lists, which exclude them too).
+ */
+function insideGitOrSnakemakeState(memberPath: string): boolean {
+  const parts = memberPath.split("/");
+  for (let i = 0; i < parts.length - 1; i++) {
+    if (parts[i] === ".git") return true;
+    if (parts[i] === ".snakemake" && !SNAKEMAKE_KEPT.has(parts[i + 1] as string)) return true;
+  }
+  return false;
 }

@@ -62,7 +62,15 @@ export class ZipFormatError extends Error {
 export type EntryType = "file" | "directory" | "symlink";
 
 export interface ZipEntry {
+  /** The name decoded as UTF-8 (bytes that are not UTF-8 become U+FFFD): for matching and messages. */
   name: string;
+  /**
+   * The name's bytes as stored, when they are not valid UTF-8 (so `name` lost
+   * them): the file system needs them, since two such names can decode alike.
+   * Kept for those names only, which spares memory on archives of 100,000
+   * members; nameBytes() gives the bytes of any entry.
+   */
+  rawName?: Buffer;
   type: EntryType;
   crc32: number;
   compressedSize: number;
@@ -128,6 +136,11 @@ export async function readZipDirectory(source: RangeSource): Promise<ZipDirector
   const entries = parseCentralDirectory(central, count);
   assignSpans(entries, cdOffset);
   return { entries, centralDirectoryOffset: cdOffset, centralDirectorySize: cdSize };
+}
+
+/** The bytes of an entry's name, as stored. */
+export function nameBytes(entry: ZipEntry): Buffer {
+  return entry.rawName ?? Buffer.from(entry.name);
 }
 
 /** The entry's contents, decompressed; the stream fails on a CRC-32 or size mismatch. */
@@ -217,11 +230,15 @@ function parseCentralDirectory(central: Buffer, count: number): ZipEntry[] {
     };
     applyZip64Extra(central.subarray(extraStart, extraStart + extraLength), fields);
 
-    // Names are UTF-8 in practice: this tool and Info-ZIP on Linux write them so.
+    // Names are UTF-8 in practice: this tool and Info-ZIP on Linux write them
+    // so, but Info-ZIP stores a name that is not UTF-8 as its bytes.
     const name = central.toString("utf8", nameStart, extraStart);
+    const raw = central.subarray(nameStart, extraStart);
+    const rawName = name.includes("\uFFFD") && !Buffer.from(name).equals(raw) ? Buffer.from(raw) : undefined;
     const unixMode = central.readUInt8(at + 5) === HOST_UNIX ? central.readUInt32LE(at + 38) >>> 16 : undefined;
     entries.push({
       name,
+      rawName,
       type: name.endsWith("/") ? "directory" : unixMode !== undefined && (unixMode & S_IFMT) === S_IFLNK ? "symlink" : "file",
       crc32: central.readUInt32LE(at + 16),
       ...fields,

@@ -1,7 +1,8 @@
 /**
  * Small whole objects in S3: the job record kept next to each build archive
  * (`<prefix><run-id>.json`), so a job can be found again from another machine
- * after AWS Batch has forgotten it.
+ * after AWS Batch has forgotten it; and when objects were last written, which
+ * tells whether a forgotten job uploaded its results.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { awsErrorName } from "./errors.js";
@@ -22,6 +23,18 @@ export async function getText(client: S3Client, location: S3Location): Promise<s
   try {
     const answer = await withRetries(() => client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT);
     return (await answer.Body?.transformToString("utf8")) ?? "";
+  } catch (error) {
+    if (awsErrorName(error) === "NoSuchKey" || awsErrorName(error) === "NotFound") return undefined;
+    throw error;
+  }
+}
+
+/** When the object was last written (S3 keeps whole seconds), or undefined when there is no such object. */
+export async function lastModified(client: S3Client, location: S3Location): Promise<Date | undefined> {
+  const { HeadObjectCommand } = await S3();
+  try {
+    const head = await withRetries(() => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT);
+    return head.LastModified;
   } catch (error) {
     if (awsErrorName(error) === "NoSuchKey" || awsErrorName(error) === "NotFound") return undefined;
     throw error;

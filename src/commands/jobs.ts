@@ -1,6 +1,7 @@
 /**
  * `jobs`: the jobs this machine submitted, from their records, with live
- * statuses from AWS Batch (DescribeJobs, 100 ids a call). By default the jobs
+ * statuses from AWS Batch (DescribeJobs, 100 ids a call); a job Batch no
+ * longer knows has ended (src/state/job-status.ts). By default the jobs
  * that still need attention (running, waiting, or finished with results not
  * yet downloaded); `--all` for every record; `--json` for scripts; `--prune`
  * removes the records of finished jobs whose results were downloaded.
@@ -11,6 +12,7 @@ import { describeAwsError } from "../aws/errors.js";
 import { JobState } from "../aws/job-state.js";
 import { loadSettings } from "../config/load.js";
 import { resolvePaths } from "../config/paths.js";
+import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../state/job-status.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
 import type { CommandContext } from "./context.js";
 
@@ -18,16 +20,6 @@ export interface JobsRequest {
   all: boolean;
   json: boolean;
   prune: boolean;
-}
-
-const TERMINAL = new Set(["SUCCEEDED", "FAILED"]);
-
-export function needsAttention(record: JobRecord): boolean {
-  return !(TERMINAL.has(record.status) && record.downloaded);
-}
-
-export function describeStatus(record: JobRecord): string {
-  return record.exitCode === undefined ? record.status : `${record.status} (exit ${record.exitCode})`;
 }
 
 export async function jobsCommand(request: JobsRequest, context: CommandContext): Promise<number> {
@@ -43,7 +35,7 @@ export async function jobsCommand(request: JobsRequest, context: CommandContext)
     return 0;
   }
 
-  const refreshed = await refresh(all.filter((record) => !TERMINAL.has(record.status)), records, context);
+  const refreshed = await refresh(all.filter((record) => !isFinished(record)), records, context);
   const current = all.map((record) => refreshed.get(record.jobId) ?? record);
   const shown = request.all ? current : current.filter(needsAttention);
 
@@ -72,10 +64,17 @@ async function refresh(unfinished: JobRecord[], records: JobRecords, context: Co
     const ids = unfinished.filter((record) => record.region === region).map((record) => record.jobId);
     try {
       const batch = await createAwsClients({ region, endpoints }).batch();
-      for (const detail of await describeJobs(batch, ids)) {
+      const details = await describeJobs(batch, ids);
+      for (const detail of details) {
         const job = new JobState(detail);
         const record = await records.update(job.id, { status: job.status, statusReason: job.reason, exitCode: job.exitCode });
         if (record) updated.set(record.jobId, record);
+      }
+      // Jobs AWS Batch no longer knows have ended (it forgets them days after).
+      const forgotten = unfinished.filter((r) => r.region === region && !details.some((d) => d.jobId === r.jobId) && !mayBeHiddenNewJob(r, Date.now()));
+      for (const { jobId } of forgotten) {
+        const record = await records.update(jobId, { forgottenAt: new Date().toISOString() });
+        if (record) updated.set(jobId, record);
       }
     } catch (error) {
       reporter.warn(`Could not refresh the status of jobs in ${region} (${describeAwsError(error)}); showing their last known status.`);

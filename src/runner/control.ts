@@ -110,3 +110,42 @@ export function installSignalHandlers(
     for (const [signal, handler] of handlers) source.off(signal, handler);
   };
 }
+
+/**
+ * Runs `work` with SIGINT and SIGTERM stopping it: its signal is aborted with
+ * `stopped(130)` or `stopped(143)`, which is then thrown in place of whatever
+ * the work fails with, so the tool exits with that status and message. When
+ * `also` aborts (the user detached), the work stops too and its reason is
+ * thrown, unless one of those signals came as well: the signal wins.
+ */
+export async function stopOnSignals<T>(
+  source: SignalSource,
+  stopped: (status: number) => Error,
+  work: (signal: AbortSignal) => Promise<T>,
+  also?: AbortSignal,
+): Promise<T> {
+  const controller = new AbortController();
+  let bySignal: Error | undefined;
+  const stop = (status: number) => () => {
+    bySignal ??= stopped(status);
+    controller.abort(bySignal);
+  };
+  const handlers: [NodeJS.Signals, () => void][] = [
+    ["SIGINT", stop(130)],
+    ["SIGTERM", stop(143)],
+  ];
+  const forward = () => controller.abort(also?.reason);
+  for (const [name, handler] of handlers) source.on(name, handler);
+  also?.addEventListener("abort", forward, { once: true });
+  if (also?.aborted) forward();
+  try {
+    return await work(controller.signal);
+  } catch (error) {
+    if (bySignal) throw bySignal;
+    if (controller.signal.aborted) throw controller.signal.reason;
+    throw error;
+  } finally {
+    for (const [name, handler] of handlers) source.off(name, handler);
+    also?.removeEventListener("abort", forward);
+  }
+}

@@ -4,15 +4,23 @@
  * and write only the members the patterns select whose CRC-32 differs from
  * the local file. Each file is written to a temporary name and renamed, so an
  * interruption leaves every file old or new, never half-written (R3).
+ *
+ * One download at a time writes into a build directory: once there is
+ * something to write, this one takes the directory's lock
+ * (src/state/download-lock.ts), and a second one waits, saying so. SIGINT and SIGTERM stop the download (exit 130 or 143) with the
+ * command that finishes it, as does any failure to write some results.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadVerdict } from "../archive/exclusions.js";
-import { extractChanged, type ExtractResult } from "../archive/extract.js";
+import { extractChanged, IncompleteDownload, type ExtractResult } from "../archive/extract.js";
 import { downloadSelector } from "../archive/patterns.js";
-import { ZipFormatError } from "../archive/zip-reader.js";
+import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
-import { UserError } from "../errors.js";
+import { ErrorWithNote, Interrupted, UserError } from "../errors.js";
+import { lockBuildDirectory, type DownloadLock } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
+import { stopOnSignals, type SignalSource } from "./control.js";
+import { finishDownloadCommand } from "./messages.js";
 import { retryNotice } from "./notices.js";
 
 export interface DownloadRequest {
@@ -22,6 +30,11 @@ export interface DownloadRequest {
   /** Everything, or the ordered --download / --exclude-from-download patterns. */
   spec: true | readonly string[];
   reporter: Reporter;
+  /** The job whose results these are: named in the command that finishes an interrupted download. */
+  jobId: string;
+  /** SIGINT and SIGTERM stop the download. */
+  signals: SignalSource;
+  /** Also stops the download (the user detached); its reason is thrown. */
   signal?: AbortSignal;
 }
 
@@ -33,27 +46,61 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
     reporter.stage(`Downloading select files modified by job to ${buildRoot}`);
     for (const pattern of spec) reporter.line(`  - ${pattern}`);
   }
-  const notice = retryNotice(reporter, "S3");
-  const source = await openObjectRanges(request.s3, request.workdir, { onRetry: notice, signal: request.signal });
   const selected = downloadSelector(spec);
-  const progress = reporter.progress("Downloading");
-  try {
-    return await extractChanged(source, {
-      buildRoot,
-      wanted: (name) => downloadVerdict(name, selected) === "extract",
-      onExtract: (path) => reporter.file("unzipping", path),
-      onBytes: (bytes) => progress.advance(bytes),
-      signal: request.signal,
-    });
-  } catch (error) {
-    if (error instanceof ZipFormatError) {
-      throw new UserError(
-        `The job's results archive ${s3Url(request.workdir)} is damaged: ${error.message}`,
-        "The job may have failed while uploading its results; its logs (attach with --no-download) say more.",
-      );
+  const finish = ["Finish the download (what was written is not fetched again) with:", "", `    ${finishDownloadCommand(request.jobId, buildRoot, spec)}`];
+  const interrupted = (status: number) =>
+    new ErrorWithNote(new Interrupted(status, "Interrupted: the download was stopped. The files it wrote are whole; the others were left as they were."), finish);
+  return stopOnSignals(request.signals, interrupted, async (signal) => {
+    // The archive is read before the lock is taken: a missing or damaged one touches nothing.
+    const { source, directory } = await openArchive(request, signal);
+    let lock: DownloadLock | undefined;
+    const takeLock = async (): Promise<string | undefined> => {
+      lock = await lockBuildDirectory(buildRoot, {
+        signal,
+        onWait: (holder, file) =>
+          reporter.line(
+            `Waiting for another download into ${buildRoot} to finish (process ${holder.pid} on ${holder.host}, since ${holder.since}).\n` +
+              `If no download into it is running, remove ${file}.`,
+          ),
+      });
+      if (!lock.locked) reporter.warn(`Could not lock ${buildRoot} against other downloads into it (it is not writable); downloading all the same.`);
+      return lock.locked ? lock.token : undefined;
+    };
+    const progress = reporter.progress("Downloading");
+    try {
+      return await extractChanged(source, {
+        buildRoot,
+        directory,
+        wanted: (name) => downloadVerdict(name, selected) === "extract",
+        onExtract: (path) => reporter.file("unzipping", path),
+        onBytes: (bytes) => progress.advance(bytes),
+        signal,
+        lock: takeLock,
+      });
+    } catch (error) {
+      if (!(error instanceof IncompleteDownload) || signal.aborted) throw damaged(error, request.workdir);
+      throw new ErrorWithNote(error, finish);
+    } finally {
+      progress.done();
+      await lock?.release();
     }
-    throw error;
-  } finally {
-    progress.done();
+  }, request.signal);
+}
+
+async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource; directory: ZipDirectory }> {
+  const source = await openObjectRanges(request.s3, request.workdir, { onRetry: retryNotice(request.reporter, "S3"), signal });
+  try {
+    return { source, directory: await readZipDirectory(source) };
+  } catch (error) {
+    throw damaged(error, request.workdir);
   }
+}
+
+/** A damaged archive as a UserError that says so; other errors as they are. */
+function damaged(error: unknown, workdir: S3Location): unknown {
+  if (!(error instanceof ZipFormatError)) return error;
+  return new UserError(
+    `The job's results archive ${s3Url(workdir)} is damaged: ${error.message}`,
+    "The job may have failed while uploading its results; its logs (attach with --no-download) say more.",
+  );
 }

@@ -103,3 +103,13 @@ function reattachCommands(jobId: string, buildRoot: string | undefined): string[
   const id = shellQuote(jobId);
   return [`${PROGRAM} attach ${id}`, `${PROGRAM} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`];
 }
+
+/**
+ * The command that finishes an interrupted download: `attach` to the ended
+ * job without its logs, with the same download patterns, into the same build
+ * root. Files already written are not fetched again (their CRC-32 matches).
+ */
+export function finishDownloadCommand(jobId: string, buildRoot: string, spec: true | readonly string[]): string {
+  const patterns = spec === true ? [] : spec.map((pattern) => `--download ${shellQuote(pattern)}`);
+  return [PROGRAM, "attach", "--no-logs", ...patterns, shellQuote(jobId), shellQuote(buildRoot)].join(" ");
+}

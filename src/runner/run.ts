@@ -31,7 +31,7 @@ import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
-import { showSnakemakeLogs } from "./snakemake-logs.js";
+import { recoverForgotten } from "./forgotten.js";
 import { RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
 
 export interface RunRequest {
@@ -76,7 +76,8 @@ export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<nu
   try {
     return await followThrough(job, request, deps);
   } catch (error) {
-    throw new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
+    // A failure that already says how to get back to the job (a stopped download) keeps its own words.
+    throw error instanceof ErrorWithNote ? error : new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
   }
 }
 
@@ -232,11 +233,14 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
     job.state = final;
     const { location } = request;
     if (request.download !== false && location && !control.stopSent && !final.stoppedByUser) {
-      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, signal: control.signal });
+      // Control-C and SIGTERM stop it with the command that finishes it; Control-Z and SIGHUP still detach.
+      const download = { jobId: job.id, signals: deps.signals, signal: control.signal };
+      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, ...download });
       await keeper.seen(final, { downloaded: true });
     }
     return final.exitStatus;
   } catch (error) {
+    if (error instanceof ErrorWithNote) throw error; // the download was stopped: it says how to finish it
     const stopped = control.signal.aborted ? control.signal.reason : undefined;
     if (!(stopped instanceof Stopped)) throw error;
     if (stopped.outcome.kind === "exit") return stopped.outcome.status;
@@ -247,23 +251,4 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   }
 }
 
-/**
- * A job AWS Batch has forgotten (it keeps finished jobs a few days) while its
- * results are still in S3: say so, download them, and show the Snakemake log
- * files, since its CloudWatch logs may be gone too.
- */
-async function recoverForgotten(record: JobRecord, request: RunRequest, deps: RunDeps): Promise<number> {
-  const { reporter, aws } = deps;
-  reporter.line(
-    `AWS Batch no longer knows job ${record.jobId}: it forgets jobs a few days after they end. ` +
-      `Its record says it was ${record.status} (last seen ${record.updatedAt}).`,
-  );
-  const exitStatus = record.exitCode ?? (record.status === "SUCCEEDED" ? 0 : 1);
-  const location = request.location;
-  if (request.download === false || !location) return exitStatus;
-  const workdir = { bucket: record.bucket, key: record.archiveKey };
-  await downloadResults({ s3: await aws.s3(), workdir, buildRoot: location.buildRoot, spec: request.download, reporter });
-  await deps.records.update(record.jobId, { downloaded: true }).catch(() => undefined);
-  await showSnakemakeLogs(location.workingDir, reporter);
-  return exitStatus;
-}
+

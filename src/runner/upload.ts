@@ -10,13 +10,16 @@
  * (the CLI stores them all; the job's `unzip` reads both).
  */
 import { realpathSync } from "node:fs";
+import { basename } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { uploadCompression, UPLOAD_DEFLATE_LEVEL } from "../archive/compression.js";
+import { isOwnFileName, removeAbandonedPartials } from "../archive/own-files.js";
 import { uploadExcluder } from "../archive/patterns.js";
 import { walkTree, type ExcludePredicate, type SkipReason } from "../archive/walk.js";
 import { workdirMembers } from "../archive/workdir-archive.js";
 import { writeZip, type WrittenMember, type ZipMember } from "../archive/zip-writer.js";
 import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
+import { liveHolder } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
 import { envdMembers, type JobEnv } from "./environment.js";
 import { retryNotice } from "./notices.js";
@@ -51,7 +54,14 @@ export function buildRootExcluder(buildRoot: string, patterns: readonly string[]
 
 export async function uploadWorkdir(request: UploadRequest): Promise<UploadResult> {
   const { reporter, buildRoot } = request;
-  const exclude = buildRootExcluder(buildRoot, request.excludeFromUpload);
+  const excluded = buildRootExcluder(buildRoot, request.excludeFromUpload);
+  // The tool's own files are never uploaded; temporary files killed downloads left are removed afterwards.
+  const ownFiles: string[] = [];
+  const exclude: ExcludePredicate = (path, isDirectory) => {
+    if (path === buildRoot || !isOwnFileName(basename(path))) return excluded(path, isDirectory);
+    ownFiles.push(path);
+    return true;
+  };
   const progress = reporter.progress("Uploading");
   if (reporter.showsProgress) void totalSize(buildRoot, exclude).then((total) => progress.setTotal(total), () => undefined);
 
@@ -68,7 +78,9 @@ export async function uploadWorkdir(request: UploadRequest): Promise<UploadResul
     onBytes: (bytes) => progress.advance(bytes),
   });
   try {
-    return await uploadStream(request.s3, request.target, archive, { signal: request.signal, onMultipart: request.onMultipart, onRetry: retryNotice(reporter, "S3") });
+    const uploaded = await uploadStream(request.s3, request.target, archive, { signal: request.signal, onMultipart: request.onMultipart, onRetry: retryNotice(reporter, "S3") });
+    await removeAbandonedPartials(ownFiles, (await liveHolder(buildRoot))?.token);
+    return uploaded;
   } finally {
     archive.destroy();
     progress.done();

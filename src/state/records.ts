@@ -40,9 +40,16 @@ export interface JobRecord {
   statusReason?: string;
   exitCode?: number;
   updatedAt: string;
-  /** Whether the results of the finished job have been downloaded. */
+  /** Whether the results of the finished job have been downloaded (or there were none to download). */
   downloaded: boolean;
+  /** When AWS Batch was first found not to know the job any more: it has ended. */
+  forgottenAt?: string;
+  /** What S3 says of the end of a forgotten job that was last seen unfinished (see job-status.ts). */
+  end?: JobEnd;
 }
+
+export type JobEnd = "results-uploaded" | "no-results";
+const JOB_ENDS: readonly string[] = ["results-uploaded", "no-results"] satisfies JobEnd[];
 
 /** Job ids become file names: Batch's are UUIDs; anything else is not looked up locally. */
 const JOB_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -68,6 +75,8 @@ export function parseRecord(text: string): JobRecord | string {
   if (!Array.isArray(record.command) || !record.command.every((part) => typeof part === "string")) return `"command" is not a list of text`;
   if (typeof record.downloaded !== "boolean") return `"downloaded" is not true or false`;
   if (record.exitCode !== undefined && !Number.isInteger(record.exitCode)) return `"exitCode" is not a whole number`;
+  if (record.forgottenAt !== undefined && typeof record.forgottenAt !== "string") return `"forgottenAt" is not text`;
+  if (record.end !== undefined && !JOB_ENDS.includes(record.end as string)) return `"end" is not one of ${JOB_ENDS.join(", ")}`;
   return record as unknown as JobRecord;
 }
 

@@ -21,5 +21,5 @@ s3.middlewareStack.add(
   },
   { step: "deserialize", name: "benchCountGets" },
 );
-const result = await downloadResults({ s3, workdir: { bucket, key }, buildRoot, spec: true, reporter: silentReporter() });
+const result = await downloadResults({ s3, workdir: { bucket, key }, buildRoot, spec: true, reporter: silentReporter(), jobId: key, signals: process });
 answer({ stageSeconds: (performance.now() - started) / 1000, ...result, ...fetched });

@@ -4,11 +4,13 @@
 import { DescribeJobsCommand, BatchClient } from "@aws-sdk/client-batch";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild, writeFiles } from "../build/fixtures.js";
+import { finished, waitFor } from "../local-aws/helpers.js";
+import { ABSENT_IMAGE } from "../reliability/helpers.js";
 import { plain } from "./terminal.js";
 
 const stack = localAws();
@@ -19,6 +21,13 @@ const s3 = new S3Client({ endpoint: stack.endpoint, region: "us-east-1", credent
 /** Each test keeps its own job records. */
 const home = () => ({ NEXTSTRAIN_HOME: scratchDir("home") });
 const jobIdIn = (text: string) => /AWS Batch Job ID: (\S+)/.exec(plain(text))?.[1] as string;
+
+/** As if the job had been submitted a day ago: `jobs` takes a job Batch does not list for forgotten only after a few minutes. */
+function ageRecord(nextstrainHome: string, jobId: string): void {
+  const file = path.join(nextstrainHome, "jobs", `${jobId}.json`);
+  const record = JSON.parse(readFileSync(file, "utf8")) as { submittedAt: string };
+  writeFileSync(file, JSON.stringify({ ...record, submittedAt: new Date(Date.now() - 86_400_000).toISOString() }));
+}
 
 async function describeJob(jobId: string) {
   return (await batch.send(new DescribeJobsCommand({ jobs: [jobId] }))).jobs?.[0];
@@ -116,6 +125,41 @@ describe("detach, attach and records", () => {
     const fromBucket = await nextstrainTs(["attach", jobId, dir], { env: elsewhere });
     expect(fromBucket.stdout).toContain(`AWS Batch no longer knows job ${jobId}`);
     expect(existsSync(path.join(dir, "out.txt"))).toBe(true);
+  });
+
+  it("a detached job AWS Batch forgot before it was attached: its results show it ran to the end, attach exits 0, jobs and --prune treat it as ended", async () => {
+    const dir = scriptBuild("forgotten-detached", "sleep 2\necho out > out.txt");
+    const env = home();
+    const jobId = jobIdIn((await nextstrainTs([...SCRIPT, "--detach", dir], { env })).stdout);
+    await waitFor(batch, jobId, finished);
+    await stack.control.purgeJob(jobId);
+    ageRecord(env.NEXTSTRAIN_HOME, jobId);
+
+    expect((await nextstrainTs(["jobs"], { env })).stdout).toMatch(new RegExp(`${jobId}  ENDED \\(forgotten by AWS Batch; last seen SUBMITTED\\)`));
+    const attached = await nextstrainTs(["attach", jobId], { env });
+    expect(attached.status, attached.stderr).toBe(0);
+    expect(attached.stdout).toContain(`AWS Batch no longer knows job ${jobId}`);
+    expect(attached.stdout).toMatch(/the job uploaded its results to s3:\/\/\S+ at \S+, after its submission\.\nSo its workflow ran to its end and its results are complete\. Its exit status is not known/);
+    expect(readFileSync(path.join(dir, "out.txt"), "utf8")).toBe("out\n");
+    expect((await nextstrainTs(["jobs"], { env })).stdout).toContain("No jobs need attention");
+    expect((await nextstrainTs(["jobs", "--all"], { env })).stdout).toContain(`${jobId}  ENDED (results uploaded; exit status unknown)`);
+    expect((await nextstrainTs(["jobs", "--prune"], { env })).stdout).toContain("Removed 1 record");
+  });
+
+  it("a forgotten job that never started: says it never uploaded results and what is not known, exits 1, downloads nothing", async () => {
+    const dir = scriptBuild("forgotten-never", "echo out > out.txt");
+    const env = home();
+    const jobId = jobIdIn((await nextstrainTs([...SCRIPT, "--detach", "--image", ABSENT_IMAGE, dir], { env })).stdout);
+    await waitFor(batch, jobId, finished);
+    await stack.control.purgeJob(jobId);
+    const attached = await nextstrainTs(["attach", jobId], { env });
+    expect(attached.status).toBe(1);
+    expect(attached.stdout).toContain("So the job never uploaded results: its workflow did not run to its end");
+    expect(attached.stdout).toContain("Why is not known: AWS Batch kept the reason, and has forgotten it. There is nothing to download.");
+    expect(attached.stdout).not.toContain("Downloading");
+    expect(existsSync(path.join(dir, "out.txt"))).toBe(false);
+    expect((await nextstrainTs(["jobs", "--all"], { env })).stdout).toContain(`${jobId}  ENDED (no results uploaded)`);
+    expect((await nextstrainTs(["jobs", "--prune"], { env })).stdout).toContain("Removed 1 record");
   });
 
   it("says plainly when a job is unknown everywhere (C73)", async () => {

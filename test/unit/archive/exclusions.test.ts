@@ -107,6 +107,11 @@ describe("isAlwaysExcludedFromUpload (C52)", () => {
     ["/home/u/build/x.py", false],
     ["/home/u/build", false],
     ["/", false],
+    // the tool's own working files: a killed download's temporary files, the download lock
+    ["/home/u/build/results/.nextstrain-ts-partial-0011223344556677", true],
+    ["/home/u/build/.nextstrain-ts-partial-abcd1234-2a", true],
+    ["/home/u/build/.nextstrain-ts-lock", true],
+    ["/home/u/build/nextstrain-ts-partial-x", false],
   ])("%s -> %s", (absPath, expected) => {
     expect(isAlwaysExcludedFromUpload(absPath)).toBe(expected);
   });
@@ -140,7 +145,7 @@ describe("downloadVerdict: compat-spec §A.1 final decision, no patterns (C86, C
     [".snakemake/metadata/", "extract"],
     [".snakemake/storage/", "extract"],
     ["ingest/.snakemake/", "excluded"],
-    ["ingest/.snakemake/conda/env.yaml", "extract"],
+    ["ingest/.snakemake/log/x.snakemake.log", "extract"],
     ["__pycache__/", "excluded"],
     ["scripts/__pycache__/x.cpython-311.pyc", "excluded"],
     ["x.pyc", "excluded"],
@@ -153,6 +158,44 @@ describe("downloadVerdict: compat-spec §A.1 final decision, no patterns (C86, C
   ];
   it.each(vectors)("%s -> %s", (member, expected) => {
     expect(downloadVerdict(member, all)).toBe(expected);
+  });
+});
+
+describe("downloadVerdict: nothing inside .git/ or .snakemake/ (but its log/, metadata/, storage/), at any depth", () => {
+  // The Nextstrain CLI's lists only catch the directory entries themselves
+  // (`.snakemake/locks/0.lock` gets through); its stated intent is that the
+  // job's Snakemake state and git data never land locally.
+  const all = downloadSelector(true);
+  it.each([
+    [".snakemake/locks/0.input.lock", "excluded"],
+    [".snakemake/incomplete/x", "excluded"],
+    [".snakemake/conda/abc/env.yaml", "excluded"],
+    ["ingest/.snakemake/conda/env.yaml", "excluded"],
+    ["ingest/.snakemake/locks/", "excluded"],
+    ["a/b/.snakemake/log/", "extract"],
+    ["a/b/.snakemake/metadata/cmVzdWx0cw==", "extract"],
+    [".snakemake/storage/s3/x.tsv", "extract"],
+    [".snakemake/logs/x", "excluded"],
+    ["results/.snakemake", "excluded"],
+    [".git/HEAD", "excluded"],
+    ["x/.git/HEAD", "excluded"],
+    ["vendored/lib/.git/objects/ab/cdef", "excluded"],
+    [".gitignore", "extract"],
+    ["x/.github/workflows/ci.yaml", "extract"],
+    ["snakemake/locks/x", "extract"],
+  ] as Array<[string, MemberVerdict]>)("%s -> %s", (member, expected) => {
+    expect(downloadVerdict(member, all)).toBe(expected);
+  });
+
+  it("the user's patterns cannot bring them back", () => {
+    expect(downloadVerdict(".snakemake/locks/0.input.lock", downloadSelector([".snakemake/**"]))).toBe("excluded");
+    expect(downloadVerdict("x/.git/HEAD", downloadSelector(["**"]))).toBe("excluded");
+  });
+
+  it("never extracts the tool's own working files (temporary files, the download lock)", () => {
+    for (const name of [".nextstrain-ts-partial-0011223344556677", "results/.nextstrain-ts-partial-abcd1234-1f", ".nextstrain-ts-lock"]) {
+      expect(downloadVerdict(name, all), name).toBe("excluded");
+    }
   });
 });
 

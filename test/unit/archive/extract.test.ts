@@ -1,9 +1,10 @@
-import { chmod, readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
+import { createWriteStream, readdirSync, readFileSync, writeFileSync, type PathLike } from "node:fs";
+import { chmod, lstat, readdir, readFile, stat, symlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
-import { extractChanged, localCrc, safeParts, type ExtractOptions } from "../../../src/archive/extract.js";
+import { extractChanged, localCrc, type ExtractOptions } from "../../../src/archive/extract.js";
 import type { RangeSource } from "../../../src/archive/zip-reader.js";
 import type { ZipMember } from "../../../src/archive/zip-writer.js";
 import { makeTree, scratchDir } from "./fixtures.js";
@@ -45,22 +46,6 @@ async function extract(archive: string, buildRoot: string, options: Partial<Extr
   }
 }
 
-describe("safeParts (C85, C112)", () => {
-  it.each([
-    ["a/b.txt", ["a", "b.txt"]],
-    ["./", []],
-    ["a//b/./c/", ["a", "b", "c"]],
-    ["..\\x", ["..\\x"]],
-    ["../augur/", undefined],
-    ["../augur/x.py", undefined],
-    ["/etc/passwd", undefined],
-    ["a/../../b", undefined],
-    ["a/..", undefined],
-    ["a\0b", undefined],
-  ])("%j -> %j", (name, parts) => {
-    expect(safeParts(name)).toEqual(parts);
-  });
-});
 
 describe("localCrc (C87)", () => {
   it("is the file's CRC-32, 0 for a directory, undefined when missing or not a regular file", async () => {
@@ -165,11 +150,78 @@ describe("extractChanged", () => {
     await source.close();
     expect(announced).toEqual([join(root, "fine.txt")]);
     expect(failure).toBeInstanceOf(UserError);
-    expect((failure as UserError).message).toContain(`${join(root, "results/x.txt")} (${join(root, "results")} is a symlink)`);
-    expect((failure as UserError).message).toContain(`${join(root, "link.txt")} (it is a symlink)`);
+    expect((failure as UserError).message).toContain(`${join(root, "results/x.txt")} (${join(root, "results")} is a symlink to a place outside the build directory)`);
+    expect((failure as UserError).message).toContain(`${join(root, "link.txt")} (it is a symlink to a place outside the build directory)`);
+    expect((failure as UserError).hint).toMatch(/Move those symlinks/);
     expect(await readdir(outside)).toEqual(["target.txt"]);
     expect(await readFile(join(outside, "target.txt"), "utf8")).toBe("precious");
     expect(await readFile(join(root, "fine.txt"), "utf8")).toBe("fine");
+  });
+
+  it("writes through a symlink that stays inside the build root, to where it leads", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "real/old.txt": "kept", "real.txt": "old" });
+    await symlink("real", join(root, "link"));
+    await symlink("real.txt", join(root, "linked.txt"));
+    await symlink(".", join(root, "here"));
+    const archive = await archiveOf({ "link/": null, "link/f": "f", "linked.txt": "new", "here/deeper/g": "g" });
+    const { announced } = await extract(archive, root);
+    expect(announced).toEqual([join(root, "link/f"), join(root, "linked.txt"), join(root, "here/deeper/g")]);
+    expect(await readFile(join(root, "real/f"), "utf8")).toBe("f");
+    expect(await readFile(join(root, "real.txt"), "utf8")).toBe("new");
+    expect(await readFile(join(root, "deeper/g"), "utf8")).toBe("g");
+    expect((await lstat(join(root, "link"))).isSymbolicLink()).toBe(true);
+    expect((await lstat(join(root, "linked.txt"))).isSymbolicLink()).toBe(true);
+  });
+
+  it("never overwrites one result with another that leads to the same local file", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "real/": null });
+    await symlink("real", join(root, "link"));
+    const archive = await archiveOf({ "link/f": "from link", "real/f": "from real", "link/same": "same", "real/same": "same" });
+    const failure = await extract(archive, root).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as UserError).message).toContain(`${join(root, "real/f")} (another result, ${join(root, "link/f")}, was written to the same local file)`);
+    expect((failure as UserError).message).not.toContain("real/same");
+    expect(await readFile(join(root, "real/f"), "utf8")).toBe("from link");
+    expect(await readFile(join(root, "real/same"), "utf8")).toBe("same");
+  });
+
+  it("keeps names that are not UTF-8 as their bytes: r\\xff.txt and r\\xfe.txt stay two results", async () => {
+    const work = await scratchDir();
+    const name = (byte: number) => Buffer.concat([Buffer.from("r"), Buffer.from([byte]), Buffer.from(".txt")]);
+    writeFileSync(Buffer.concat([Buffer.from(work + "/"), name(0xff)]), "one");
+    writeFileSync(Buffer.concat([Buffer.from(work + "/"), name(0xfe)]), "two");
+    infoZip("zip", ["-q", "-r", "raw.zip", "."], { cwd: work });
+    const root = await scratchDir();
+    const { announced } = await extract(join(work, "raw.zip"), root);
+    expect(announced.sort()).toEqual([join(root, "r\\xfe.txt"), join(root, "r\\xff.txt")]);
+    const names = readdirSync(root, { encoding: "buffer" }).sort(Buffer.compare);
+    expect(names).toEqual([name(0xfe), name(0xff)]);
+    expect(readFileSync(Buffer.concat([Buffer.from(root + "/"), name(0xff)]), "utf8")).toBe("one");
+    expect(readFileSync(Buffer.concat([Buffer.from(root + "/"), name(0xfe)]), "utf8")).toBe("two");
+  });
+
+  it("names only what was written; what could not be is listed with why, and the rest is written", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "ro/a.txt": "old" });
+    const archive = await archiveOf({ "first.txt": "1", "ro/a.txt": "new", "ro/b.txt": "b", "last.txt": "2" });
+    const denied = (path: PathLike, mode: number) =>
+      path.toString().includes("/ro/")
+        ? new Writable({ construct: (done) => done(Object.assign(new Error("EACCES: permission denied, open"), { code: "EACCES" })) })
+        : createWriteStream(path, { flags: "wx", mode });
+    const announced: string[] = [];
+    const failure = await extract(archive, root, { createTemporary: denied, onExtract: (path) => announced.push(path) }).catch((error: unknown) => error);
+    expect(announced).toEqual([join(root, "first.txt"), join(root, "last.txt")]);
+    expect(failure).toBeInstanceOf(UserError);
+    const { message, hint } = failure as UserError;
+    expect(message).toContain(`2 of the job's results were not downloaded:`);
+    expect(message).toContain(`${join(root, "ro/a.txt")} (permission denied writing into ${join(root, "ro")})`);
+    expect(message).toContain(`${join(root, "ro/b.txt")} (permission denied writing into ${join(root, "ro")})`);
+    expect(hint).toMatch(/Make those directories writable/);
+    expect(await readFile(join(root, "ro/a.txt"), "utf8")).toBe("old");
+    expect(await readFile(join(root, "last.txt"), "utf8")).toBe("2");
+    expect(await readdir(join(root, "ro"))).toEqual(["a.txt"]);
   });
 
   it("refuses to replace a local directory by a file", async () => {
@@ -234,12 +286,51 @@ describe("extractChanged interrupted (R3)", () => {
     expect(await leftovers(root)).toEqual({ files: ["big.txt"], text: "old contents" });
   });
 
-  it("removes the temporary files a killed download left in the directories it writes to, and nothing else", async () => {
+  it("removes the temporary files killed downloads left in the directories it writes to, and nothing else", async () => {
     const { root, archive } = await setUp();
-    await makeTree(root, { "results/.nextstrain-ts-partial-0123456789abcdef": "half", "results/.nextstrain-ts-partial-mine": "kept", ".nextstrain-ts-partial-fedcba9876543210": "elsewhere" });
-    await extract(archive, root);
+    await makeTree(root, {
+      "results/.nextstrain-ts-partial-0123456789abcdef": "older version's",
+      "results/.nextstrain-ts-partial-00aa11bb-3": "another token's",
+      "results/.nextstrain-ts-partial-mine": "not one of ours",
+      ".nextstrain-ts-partial-fedcba9876543210": "elsewhere",
+    });
+    await extract(archive, root, { lock: async () => "12345678" });
     expect((await readdir(join(root, "results"))).sort()).toEqual([".nextstrain-ts-partial-mine", "big.txt"]);
     expect(await readdir(root)).toContain(".nextstrain-ts-partial-fedcba9876543210");
+  });
+
+  it("names its temporary files with its token, and without one (no lock held) leaves others' alone", async () => {
+    const { root, archive } = await setUp();
+    await makeTree(root, { "results/.nextstrain-ts-partial-00aa11bb-3": "maybe live" });
+    const opened: string[] = [];
+    await extract(archive, root, { createTemporary: (path, mode) => (opened.push(path.toString()), createWriteStream(path, { flags: "wx", mode })) });
+    expect(opened).toEqual([expect.stringMatching(/\/results\/\.nextstrain-ts-partial-[0-9a-f]+-0$/)]);
+    expect(await readdir(join(root, "results"))).toContain(".nextstrain-ts-partial-00aa11bb-3");
+    await makeTree(root, { "results/big.txt": "old again" });
+    opened.length = 0;
+    await extract(archive, root, { lock: async () => "c0ffee00", createTemporary: (path, mode) => (opened.push(path.toString()), createWriteStream(path, { flags: "wx", mode })) });
+    expect(opened).toEqual([join(root, "results/.nextstrain-ts-partial-c0ffee00-0")]);
+  });
+
+  it("takes the lock once, before writing, and only when there is something to write", async () => {
+    const { root, archive } = await setUp();
+    const locked: string[] = [];
+    const lock = async () => {
+      locked.push(await readFile(join(root, "results/big.txt"), "utf8"));
+      return "12345678";
+    };
+    await extract(archive, root, { lock });
+    expect(locked).toEqual(["old contents"]);
+    // Now nothing differs: the directory is left untouched, not even locked.
+    const before = (await stat(root)).mtimeMs;
+    await extract(archive, root, { lock });
+    expect(locked).toHaveLength(1);
+    // A killed download's temporary file is reason enough to take the lock and remove it.
+    await makeTree(root, { "results/.nextstrain-ts-partial-00aa11bb-3": "left by a killed download" });
+    await extract(archive, root, { lock });
+    expect(locked).toHaveLength(2);
+    expect(await readdir(join(root, "results"))).toEqual(["big.txt"]);
+    expect((await stat(root)).mtimeMs).toBe(before);
   });
 
   it("reports a full disk as a UserError naming the directory, leaving the old file", async () => {

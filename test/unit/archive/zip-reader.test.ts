@@ -2,7 +2,7 @@ import { readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { dosDateTimeToUtcSeconds } from "../../../src/archive/dos-time.js";
-import { openEntry, readZipDirectory, ZipFormatError, type RangeSource, type ZipEntry } from "../../../src/archive/zip-reader.js";
+import { nameBytes, openEntry, readZipDirectory, ZipFormatError, type RangeSource, type ZipEntry } from "../../../src/archive/zip-reader.js";
 import { makeTree, scratchDir } from "./fixtures.js";
 import { fileSource, infoZip, writeArchive, zipinfoVerbose } from "./zip-tools.js";
 
@@ -133,6 +133,22 @@ describe("readZipDirectory", () => {
     expect(entries.every((entry) => entry.type === "directory")).toBe(true);
     expect(entries[count - 1]!.name).toBe(`d${count - 1}/`);
     await source.close();
+  });
+
+  it("keeps the bytes of a name that is not UTF-8, and of no other", async () => {
+    const work = await scratchDir();
+    const odd = Buffer.concat([Buffer.from("r"), Buffer.from([0xff]), Buffer.from(".txt")]);
+    await writeFile(Buffer.concat([Buffer.from(`${work}/`), odd]), "odd");
+    await makeTree(work, { "caf\u00e9.txt": "fine", "\uFFFD.txt": "a real U+FFFD" });
+    infoZip("zip", ["-q", "-r", "names.zip", "."], { cwd: work });
+    const source = await fileSource(join(work, "names.zip"));
+    const { entries } = await readZipDirectory(source);
+    await source.close();
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    expect(byName.get("r\uFFFD.txt")?.rawName).toEqual(odd);
+    expect(byName.get("caf\u00e9.txt")?.rawName).toBeUndefined();
+    expect(byName.get("\uFFFD.txt")?.rawName).toBeUndefined();
+    expect(entries.map((entry) => nameBytes(entry).toString("latin1")).sort()).toEqual(["caf\xc3\xa9.txt", "r\xff.txt", "\xef\xbf\xbd.txt"]);
   });
 
   it("rejects a file that is not a ZIP archive", async () => {

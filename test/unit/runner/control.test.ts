@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { installSignalHandlers, JobControl, Stopped } from "../../../src/runner/control.js";
+import { installSignalHandlers, JobControl, Stopped, stopOnSignals } from "../../../src/runner/control.js";
 import { createReporter } from "../../../src/ui/reporter.js";
 
 function setup(options: { tty: boolean; complete?: boolean }) {
@@ -103,5 +103,36 @@ describe("signal handlers (C95)", () => {
     const source = new EventEmitter();
     installSignalHandlers(setup({ tty: true }).control, source, { detachOnInterrupt: false, onError: () => {} });
     expect(source.listenerCount("SIGTERM")).toBe(0);
+  });
+});
+
+describe("stopOnSignals: Control-C and SIGTERM stop a piece of work with their own error", () => {
+  /** Work that runs until its signal aborts it. */
+  const endless = (signal: AbortSignal) => new Promise<never>((_resolve, reject) => signal.addEventListener("abort", () => reject(new Error("aborted"))));
+
+  it.each([
+    ["SIGINT", 130],
+    ["SIGTERM", 143],
+  ] as const)("%s: the work is aborted and stopped(%d) is thrown; the handlers are removed", async (name, status) => {
+    const signals = new EventEmitter();
+    const running = stopOnSignals(signals, (code) => new Error(`stopped ${code}`), endless);
+    signals.emit(name);
+    await expect(running).rejects.toThrow(`stopped ${status}`);
+    expect(signals.listenerCount("SIGINT") + signals.listenerCount("SIGTERM")).toBe(0);
+  });
+
+  it("stops with the reason of `also` (a detach), but a signal that comes with it wins", async () => {
+    const signals = new EventEmitter();
+    const detach = new AbortController();
+    const detached = stopOnSignals(signals, (code) => new Error(`stopped ${code}`), endless, detach.signal);
+    detach.abort(new Error("detached"));
+    await expect(detached).rejects.toThrow("detached");
+
+    // Control-C on an ended job: JobControl's handler runs first and aborts `also`.
+    const both = new AbortController();
+    signals.on("SIGINT", () => both.abort(new Error("exit 130")));
+    const interrupted = stopOnSignals(signals, (code) => new Error(`stopped ${code}`), endless, both.signal);
+    signals.emit("SIGINT");
+    await expect(interrupted).rejects.toThrow("stopped 130");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { controlHints, detachBlock, type MessageLine, printLines } from "../../../src/runner/messages.js";
+import { controlHints, detachBlock, finishDownloadCommand, type MessageLine, printLines } from "../../../src/runner/messages.js";
 
 const ALL = { SIGHUP: true, SIGTSTP: true };
 const HUP = { SIGHUP: true, SIGTSTP: false };
@@ -62,5 +62,14 @@ describe("printLines", () => {
     const lines: MessageLine[] = ["", { stage: "Bold" }, "plain"];
     printLines({ stage: (label) => calls.push(`stage:${label}`), line: (text = "") => calls.push(`line:${text}`) }, lines);
     expect(calls).toStrictEqual(["line:", "stage:Bold", "line:plain"]);
+  });
+});
+
+describe("finishDownloadCommand", () => {
+  it.each([
+    [true, "/home/u/zika", "nextstrain-ts attach --no-logs 54a0d0f1 /home/u/zika"],
+    [["results/**", "!*.log"], "/home/u/my build", "nextstrain-ts attach --no-logs --download 'results/**' --download '!*.log' 54a0d0f1 '/home/u/my build'"],
+  ] as const)("%j into %s", (spec, root, command) => {
+    expect(finishDownloadCommand("54a0d0f1", root, spec)).toBe(command);
   });
 });
