@@ -14,6 +14,14 @@ export default defineConfig({
       },
       {
         test: {
+          // The package as users install it: npm pack, then an offline install (needs dist/ built).
+          name: "package",
+          include: ["test/package/**/*.test.ts"],
+          testTimeout: 60_000,
+        },
+      },
+      {
+        test: {
           name: "e2e",
           include: ["test/e2e/**/*.test.ts"],
           globalSetup: ["test/local-aws/global-setup.ts"],
