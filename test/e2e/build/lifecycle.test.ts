@@ -4,7 +4,7 @@ import { DescribeJobDefinitionsCommand, BatchClient } from "@aws-sdk/client-batc
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
+import { jobPath, localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { IMAGES_DIR } from "../../local-aws/stack.js";
 import { SCRIPT, scriptBuild, writeFiles, zikaMini } from "./fixtures.js";
 
@@ -44,8 +44,8 @@ describe("build --aws-batch", () => {
     const result = await nextstrainTs([...SCRIPT, path.join(repo, "phylogenetic")]);
     expect(result.status).toBe(0);
     expect(result.stdout).toContain(`Uploading ${repo} to S3`);
-    expect(result.stdout).toContain("env --chdir /nextstrain/build/phylogenetic");
-    expect(readFileSync(path.join(repo, "phylogenetic", "where.txt"), "utf8")).toBe("/nextstrain/build/phylogenetic\n");
+    expect(result.stdout).toMatch(new RegExp(`env --chdir ${jobPath("/nextstrain/build/phylogenetic")} `));
+    expect(readFileSync(path.join(repo, "phylogenetic", "where.txt"), "utf8")).toMatch(new RegExp(`^${jobPath("/nextstrain/build/phylogenetic")}\n$`));
     expect(readFileSync(path.join(repo, "phylogenetic", "seen.txt"), "utf8")).toBe("ref\n");
   });
 
