@@ -38,8 +38,8 @@ describe("build --aws-batch", () => {
     const repo = scratchDir("repo");
     writeFiles(repo, {
       "nextstrain-pathogen.yaml": "",
-      "shared/reference.txt": "ref\n",
-      "phylogenetic/run.sh": "#!/bin/sh\nset -e\npwd > where.txt\ncat ../shared/reference.txt > seen.txt\n",
+      "defaults/reference.txt": "ref\n",
+      "phylogenetic/run.sh": "#!/bin/sh\nset -e\npwd > where.txt\ncat ../defaults/reference.txt > seen.txt\n",
     });
     const result = await nextstrainTs([...SCRIPT, path.join(repo, "phylogenetic")]);
     expect(result.status).toBe(0);
