@@ -46,7 +46,7 @@ export const IMAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 
 /** Delays short enough for tests, long enough to see every state. */
 export const FAST_DELAYS: Delays = {
-  submittedMs: 50, pendingMs: 50, runnableMs: 50, startingMs: 50, killGraceMs: 1000, secondMs: 20, logLagMs: 0,
+  submittedMs: 50, pendingMs: 50, runnableMs: 50, startingMs: 50, killGraceMs: 300, secondMs: 5, logLagMs: 0,
   // 600 s of a queue's time limit (its least) last 1.2 s.
   computeEnvironmentMs: 100, jobQueueMs: 50, timeLimitSecondMs: 2,
 };

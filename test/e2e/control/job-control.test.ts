@@ -6,11 +6,12 @@ import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aw
 import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild, writeFiles } from "../build/fixtures.js";
 import { finished, waitFor } from "../local-aws/helpers.js";
 import { ABSENT_IMAGE } from "../reliability/helpers.js";
+import { startGate } from "./gate.js";
 import { plain } from "./terminal.js";
 
 const stack = localAws();
@@ -46,7 +47,9 @@ describe("through pipes", () => {
   });
 
   it("detaches on SIGHUP; attach with the job id alone finds the directory in the record and downloads (C95, C116)", async () => {
-    const dir = scriptBuild("hup", "echo started\nsleep 8\necho done > done.txt");
+    const gate = await startGate();
+    onTestFinished(() => gate.close());
+    const dir = scriptBuild("hup", `echo started\n${gate.wait}\necho done > done.txt`);
     const env = home();
     const running = startNextstrainTs([...SCRIPT, dir], { env });
     await running.waitFor(/\[batch\] \[[^\]]+\] started/);
@@ -55,6 +58,8 @@ describe("through pipes", () => {
     expect(detached.status).toBe(0);
     const jobId = jobIdIn(detached.stdout);
     expect(detached.stdout).toContain(`nextstrain-ts attach ${jobId}\n`);
+    expect((await describeJob(jobId))?.status).toBe("RUNNING");
+    gate.open();
 
     const attached = await nextstrainTs(["attach", jobId], { env });
     expect(attached.status).toBe(0);
