@@ -7,11 +7,32 @@
 // worker more than there are cores, since they mostly wait (on job states, log
 // polls, retries). They keep apart on the one stack: own access keys for fault
 // rules, failures armed by job name or id (docs/local-aws.md).
+import { accessSync, constants, statfsSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
 import { defineConfig } from "vitest/config";
 
 const CORES = availableParallelism();
+
+// Temporary files (build directories, the stack's job directories, archives)
+// go to a memory-backed file system when it has room for the largest test (a
+// job unpacks a 4 GiB file): on a disk, creating and removing the tens of
+// thousands of small files some tests make costs most of their time (20,000
+// files: 10.7 s of system time on this project's test machine, 0.2 s in
+// /dev/shm). Set before the global setup starts the stack and before any
+// worker starts, so all of them inherit it; an explicit TMPDIR wins.
+const MEMORY_TMP = "/dev/shm";
+const NEEDED_BYTES = 8 * 1024 ** 3;
+function hasRoom(dir: string): boolean {
+  try {
+    accessSync(dir, constants.W_OK);
+    const { bavail, bsize } = statfsSync(dir);
+    return bavail * bsize >= NEEDED_BYTES;
+  } catch {
+    return false;
+  }
+}
+if (!process.env.TMPDIR && hasRoom(MEMORY_TMP)) process.env.TMPDIR = MEMORY_TMP;
 
 // The longest end-to-end files, longest first: they start first, so the run
 // does not end waiting on one of them. Vitest orders by the last run's
@@ -50,6 +71,8 @@ export default defineConfig({
         test: {
           name: "unit",
           include: ["test/unit/**/*.test.ts"],
+          // A few spawn Node or tsx processes: room for a busy machine (vitest's default is 5 s).
+          testTimeout: 20_000,
           maxWorkers: CORES,
           sequence: { groupOrder: 0 },
         },

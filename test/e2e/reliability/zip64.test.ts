@@ -4,14 +4,14 @@
 // zeros just over 4 GiB, which deflates to a few MiB, so the test moves
 // little data while the job's unzip still writes the whole file and checks it.
 import { execFileSync } from "node:child_process";
-import { createReadStream, mkdirSync, openSync, readFileSync, readSync, closeSync, truncateSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, mkdirSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { createInflateRaw, crc32 } from "node:zlib";
-import { describe, expect, it } from "vitest";
-import { nextstrainTs, scratchDir } from "../../local-aws/run.js";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { localAws, nextstrainTs, scratchDir } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
-import { getObject, runIdOf, STACK_TRACE, zipNames } from "./helpers.js";
+import { getObject, jobIdOf, runIdOf, STACK_TRACE, zipNames } from "./helpers.js";
 
 /** A member as Info-ZIP's zipinfo describes it in the central directory. */
 function zipinfoEntry(archive: string, member: string): { offset: number; method: string; crc: number; compressedSize: number; size: number } {
@@ -74,6 +74,8 @@ describe("R4: ZIP64 end to end", () => {
     writeFileSync(path.join(dir, "big.bin"), "");
     truncateSync(path.join(dir, "big.bin"), size);
     const result = await nextstrainTs([...SCRIPT, dir], { timeoutMs: 170_000 });
+    // The job's unpacked copy is 4 GiB of real data (in memory when temporary files are): gone with the test.
+    onTestFinished(() => rmSync(path.join(localAws().workRoot, jobIdOf(result.stdout)), { recursive: true, force: true }));
     expect(result.status, result.stdout + result.stderr).toBe(0);
     expect(readFileSync(path.join(dir, "seen.txt"), "utf8")).toBe("whole\n");
     expect(result.stdout).not.toMatch(/^unzipping: .*big\.bin$/m);
