@@ -10,9 +10,9 @@ import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild, writeFiles } from "../build/fixtures.js";
+import { startGate } from "../../local-aws/gate.js";
 import { finished, waitFor } from "../local-aws/helpers.js";
 import { ABSENT_IMAGE } from "../reliability/helpers.js";
-import { startGate } from "./gate.js";
 import { plain } from "./terminal.js";
 
 const stack = localAws();

@@ -6,7 +6,7 @@ import path from "node:path";
 import { describe, expect, it, onTestFinished } from "vitest";
 import { localAws, nextstrainTs, scratchDir } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
-import { startGate } from "./gate.js";
+import { startGate } from "../../local-aws/gate.js";
 import { clockJumpsOnInterrupt, CONTROL_C, CONTROL_Z, plain, startOnTerminal } from "./terminal.js";
 
 const stack = localAws();

@@ -7,7 +7,8 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe as group, expect, it } from "vitest";
+import { describe as group, expect, it, onTestFinished } from "vitest";
+import { startGate } from "../../local-aws/gate.js";
 import { jobPath, localAws, scratchDir } from "../../local-aws/run.js";
 import { BUCKET, clients, finished, logMessages, nextstrainCommand, readWorkdir, submit, uploadBuild, waitFor } from "./helpers.js";
 
@@ -16,11 +17,14 @@ const sandboxed = localAws().sandbox === "bwrap";
 /** `lines` has one that matches the whole of `pattern`. */
 const lineMatching = (pattern: string) => expect.arrayContaining([expect.stringMatching(new RegExp(`^${pattern}$`))]);
 
-async function runJob(command: string[], environment: Record<string, string> = {}, extra: Parameters<typeof submit>[1] = {}) {
-  const jobId = await submit(batch, { command, environment, ...extra });
+async function finishedJob(jobId: string) {
   const { job } = await waitFor(batch, jobId, finished);
   const lines = (await logMessages(logs, job.container!.logStreamName!)).map((e) => e.message);
   return { job, lines };
+}
+
+async function runJob(command: string[], environment: Record<string, string> = {}, extra: Parameters<typeof submit>[1] = {}) {
+  return finishedJob(await submit(batch, { command, environment, ...extra }));
 }
 
 /** An env.d archive made with Info-ZIP from name -> file content; answers its s3:// URL. */
@@ -36,10 +40,13 @@ async function uploadEnvd(variables: Record<string, string>): Promise<string> {
 
 group("job side of nextstrain/base", () => {
   it("runs two jobs at once, each with its own /nextstrain/build, the host read-only", async () => {
+    // Both wait at a gate opened once both are RUNNING: they surely overlap.
+    const gate = await startGate();
+    onTestFinished(() => gate.close());
     const script = (name: string) =>
       [
         `echo ${name} > mine-${name}`,
-        "sleep 1",
+        gate.wait,
         'echo "build: $(ls | tr "\\n" " ")"',
         // Without bubblewrap jobs share the host's files and /tmp: no isolation to check (or to write /etc with).
         ...(sandboxed
@@ -47,7 +54,10 @@ group("job side of nextstrain/base", () => {
           : []),
         'echo "home: $HOME pwd: $PWD"',
       ].join("; ");
-    const [a, b] = await Promise.all([runJob(["sh", "-c", script("a")]), runJob(["sh", "-c", script("b")])]);
+    const ids = await Promise.all([submit(batch, { command: ["sh", "-c", script("a")] }), submit(batch, { command: ["sh", "-c", script("b")] })]);
+    await Promise.all(ids.map((id) => waitFor(batch, id, (j) => j.status === "RUNNING")));
+    gate.open();
+    const [a, b] = await Promise.all([finishedJob(ids[0]), finishedJob(ids[1])]);
     expect(a.job.startedAt!).toBeLessThan(b.job.stoppedAt!);
     expect(b.job.startedAt!).toBeLessThan(a.job.stoppedAt!);
     expect(a.lines).toContain("build: mine-a ");

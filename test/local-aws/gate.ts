@@ -1,7 +1,8 @@
-// A gate a job waits at, so it stays RUNNING exactly as long as a test needs
-// instead of sleeping a guessed number of seconds: a loopback HTTP server
-// that holds every request until the test opens it. Jobs share the host's
-// network (sandboxed or not), and python3 is on their PATH (the stack needs it).
+// A gate a job of the local AWS stack waits at, so it stays RUNNING exactly
+// as long as a test needs instead of sleeping a guessed number of seconds: a
+// loopback HTTP server that holds every request until the test opens it. Jobs
+// share the host's network (sandboxed or not), and python3 is on their PATH
+// (the stack needs it).
 import { createServer, type ServerResponse } from "node:http";
 
 export interface Gate {
