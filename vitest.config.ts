@@ -45,6 +45,7 @@ const SLOW_FILES = [
   "test/e2e/control/job-control.test.ts",
   "test/e2e/reliability/interrupted-download.test.ts",
   "test/e2e/reliability/bad-input.test.ts",
+  "test/e2e/reliability/submission.test.ts",
 ];
 
 class SlowFilesFirst extends BaseSequencer {
