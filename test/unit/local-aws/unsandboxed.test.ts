@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { ContainerRunner } from "../../local-aws/batch/container.js";
 import { loadImageConfig } from "../../local-aws/batch/images.js";
 import type { LogEvent } from "../../local-aws/batch/log-shipper.js";
@@ -143,6 +143,8 @@ describe("ContainerRunner without a sandbox", () => {
     expect((await container.exited).exitCode).toBe(0);
     const pid = Number(/child (\d+)/.exec(lines().join("\n"))?.[1]);
     expect(pid).toBeGreaterThan(0);
-    expect(existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, "utf8").includes(") Z ")).toBe(false);
+    // Killed: its pipes are closed already, and it is gone (or a zombie) once the kernel has finished with it.
+    const alive = () => existsSync(`/proc/${pid}`) && !/^\d+ \(.*\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+    await vi.waitFor(() => expect(alive()).toBe(false), { timeout: 15_000, interval: 20 });
   });
 });
