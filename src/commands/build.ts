@@ -26,12 +26,14 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   const { settings, warnings, paths } = await loadSettings(request, io.env, io.homedir);
   for (const warning of warnings) reporter.warn(warning);
 
-  checkRuntime(request, settings, paths.configFile);
+  checkRuntimeFlags(request, settings);
   const records = new JobRecords(recordsDirectory(paths.home));
   const aws = createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) });
   // Attaching without a directory: the job's record says where its results go.
   const recorded = request.attach !== undefined && request.directory === undefined ? await recordedDirectory(request.attach, request, { records, aws, settings }, command) : undefined;
   const location = await checkDirectory({ ...request, directory: request.directory ?? recorded }, io.cwd, command);
+  // The runner message comes only once a directory is given, as the Nextstrain CLI would only then start its runtime.
+  checkRunner(settings, paths.configFile);
 
   const planned = request.attach === undefined ? planBuild(request, settings, io.env) : undefined;
   for (const warning of planned?.warnings ?? []) reporter.warn(warning);
@@ -71,8 +73,8 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   );
 }
 
-/** AWS Batch is the only runtime here (C5); job-control flags need it (C30). */
-function checkRuntime(request: BuildRequest, settings: Settings, configFile: string): void {
+/** Runtime flags checked before the directory (C44): other runtimes are not offered (C5); job-control flags need AWS Batch (C30). */
+function checkRuntimeFlags(request: BuildRequest, settings: Settings): void {
   if (request.otherRuntime) {
     throw new UsageError(
       `${request.otherRuntime} is not offered by ${PROGRAM}, which runs builds on AWS Batch only: use --aws-batch, or the Nextstrain CLI for other runtimes`,
@@ -86,6 +88,11 @@ function checkRuntime(request: BuildRequest, settings: Settings, configFile: str
       "Did you forget to specify --aws-batch?",
     );
   }
+}
+
+/** AWS Batch is the only runtime here (C5): say how to choose it when the settings chose another. */
+function checkRunner(settings: Settings, configFile: string): void {
+  if (settings.runtime.value === "aws-batch") return;
   throw new UserError(
     `${PROGRAM} runs builds on AWS Batch only, but the runtime here is ${settings.runtime.value} (${settings.runtime.origin}).`,
     `Add --aws-batch, or make AWS Batch the default by putting these lines in ${configFile}:\n\n    [core]\n    runner = aws-batch`,

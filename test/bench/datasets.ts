@@ -1,7 +1,6 @@
 // The benchmark build directories, generated once and kept between runs in
 // the temporary directory (`$TMPDIR/nextstrain-ts-bench/`):
-//  - `small` and `large` from ../shared/bench/make-build-dir.py (beside the
-//    checkout; BENCH_MAKE_BUILD_DIR names another copy);
+//  - `small` and `large` from make-build-dir.ts (a synthetic pathogen build);
 //  - `many`: 100,000 small text files in 1,000 directories (P5);
 //  - for each, the result archive of a simulated job: the uploaded archive
 //    unpacked, 5% of its files edited, a results/ folder added, and the
@@ -9,17 +8,16 @@
 import { execFileSync } from "node:child_process";
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
 import { uploadCompression, UPLOAD_DEFLATE_LEVEL } from "../../src/archive/compression.js";
 import { workdirMembers } from "../../src/archive/workdir-archive.js";
 import { writeZip } from "../../src/archive/zip-writer.js";
 import { buildRootExcluder } from "../../src/runner/upload.js";
+import { makeBuildDir } from "./make-build-dir.js";
 
 export type DatasetName = "small" | "large" | "many";
 
-const REPO = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const CACHE = join(tmpdir(), "nextstrain-ts-bench");
 const SEED = 20260101;
 
@@ -30,24 +28,16 @@ export interface Dataset {
   bytes: number;
 }
 
-/** Where the generator lives: the shared folder beside the checkout. */
-export function generatorPath(): string {
-  return process.env.BENCH_MAKE_BUILD_DIR ?? resolve(REPO, "../shared/bench/make-build-dir.py");
-}
-
 export function ensureDataset(name: DatasetName): Dataset {
-  const dir = join(CACHE, `${name}-${SEED}`);
+  // "-ts": not the directories an earlier generator left in the cache.
+  const dir = join(CACHE, name === "many" ? `${name}-${SEED}` : `${name}-ts-${SEED}`);
   if (!existsSync(dir)) {
     mkdirSync(CACHE, { recursive: true });
     const partial = `${dir}.partial`;
     rmSync(partial, { recursive: true, force: true });
     console.error(`generating the ${name} dataset in ${dir} (once)...`);
     if (name === "many") makeManyFiles(partial);
-    else {
-      const script = generatorPath();
-      if (!existsSync(script)) throw new Error(`${script} not found: set BENCH_MAKE_BUILD_DIR to make-build-dir.py`);
-      execFileSync("python3", [script, partial, "--profile", name, "--seed", String(SEED)], { stdio: ["ignore", "ignore", "inherit"] });
-    }
+    else makeBuildDir(partial, name, SEED);
     renameSync(partial, dir);
   }
   return { name, dir, ...uploadedSize(dir) };
@@ -108,7 +98,7 @@ export interface JobResult {
  * a line appended), a results/ folder added, and `zip -u` as the job runs it.
  */
 export async function ensureJobResult(dataset: Dataset): Promise<JobResult> {
-  const base = join(CACHE, `${dataset.name}-${SEED}-job`);
+  const base = `${dataset.dir}-job`;
   const archive = `${base}.zip`;
   const changedList = `${base}.changed.json`;
   if (!existsSync(changedList)) {

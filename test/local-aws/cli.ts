@@ -3,9 +3,11 @@
 //
 // Options: --port N (stack endpoint), --fast (test delays), --image NAME=DIR
 // (repeatable), --empty (no bucket, log group, roles, compute environment,
-// queue or job definition: an account before any set-up).
+// queue or job definition: an account before any set-up), --check (only ready
+// the machine: install what it safely can, name what is missing).
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { prepareThisHostOrExit } from "./host-check.js";
 import { FAST_DELAYS, startLocalAws } from "./stack.js";
 
 // The SDK's notice about future Node versions says nothing about the stack.
@@ -17,8 +19,15 @@ const { values } = parseArgs({
     fast: { type: "boolean", default: false },
     empty: { type: "boolean", default: false },
     image: { type: "string", multiple: true, default: [] },
+    check: { type: "boolean", default: false },
   },
 });
+
+const sandbox = await prepareThisHostOrExit();
+if (values.check) {
+  console.log(sandbox === "bwrap" ? "The local AWS stack can run here, with jobs in bubblewrap sandboxes." : "The local AWS stack can run here, with jobs unsandboxed.");
+  process.exit(0);
+}
 
 const images: Record<string, string> = {};
 for (const spec of values.image) {
@@ -35,6 +44,7 @@ const stack = await startLocalAws({
   delays: values.fast ? FAST_DELAYS : undefined,
   images,
   empty: values.empty,
+  sandbox,
 });
 
 console.log(`Local AWS stack running${values.empty ? ", empty (nothing set up yet)" : ""}. In another shell:\n`);

@@ -2,21 +2,19 @@
 // machine, with no AWS account. Starts the local AWS stack, builds a copy of
 // examples/zika-mini on it with live logs, downloads the results, stops the
 // stack, and exits with the build's exit status.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { prepareThisHostOrExit } from "./host-check.js";
 import { BINARY, REPO_ROOT } from "./run.js";
 import { FAST_DELAYS, startLocalAws } from "./stack.js";
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const tools = spawnSync("bash", [path.join(here, "require-tools.sh")], { stdio: "inherit" });
-if (tools.status !== 0) process.exit(1);
-
-const stack = await startLocalAws({ delays: FAST_DELAYS });
+// Installs bubblewrap, zip and unzip when it may (as root, with apt-get); else jobs run unsandboxed.
+const sandbox = await prepareThisHostOrExit();
+const stack = await startLocalAws({ delays: FAST_DELAYS, sandbox });
 const dir = path.join(mkdtempSync(path.join(tmpdir(), "nextstrain-ts-demo-")), "zika-mini");
 cpSync(path.join(REPO_ROOT, "examples", "zika-mini"), dir, { recursive: true });
 console.log(`Local AWS stack at ${stack.endpoint}; building a copy of examples/zika-mini in ${dir}\n`);

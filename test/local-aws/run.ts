@@ -36,6 +36,17 @@ export function localAws(): ProvidedLocalAws & { control: LocalAwsControl } {
   return { ...provided, control: new LocalAwsControl(provided.endpoint) };
 }
 
+/**
+ * A path as the stack's jobs see it, as a regular expression's source: the path
+ * itself in a bubblewrap sandbox; without one, the same path under the
+ * attempt's root in the stack's work directory (see batch/unsandboxed.ts).
+ */
+export function jobPath(containerPath: string): string {
+  const { sandbox, workRoot } = inject("localAws");
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return sandbox === "bwrap" ? escape(containerPath) : `${escape(workRoot)}/[^/\\s]+/attempt-\\d+${escape(containerPath)}`;
+}
+
 /** A fresh directory inside the stack's work root, so it goes when the stack stops. */
 export function scratchDir(prefix: string): string {
   const root = path.join(inject("localAws").workRoot, "scratch");

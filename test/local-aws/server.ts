@@ -78,7 +78,8 @@ function handle(call: Call, parts: ServerParts, operations: ReturnType<typeof ba
   if (fault?.kind === "blackout") {
     // A lost connection: nothing answers, then the connection drops.
     call.note("blackout");
-    setTimeout(() => req.socket.destroy(), Math.max(0, fault.untilMs - Date.now()));
+    // unref: a blackout still under way must not keep a stopped stack's process alive.
+    setTimeout(() => req.socket.destroy(), Math.max(0, fault.untilMs - Date.now())).unref();
     return;
   }
   const reset = fault?.kind === "reset";

@@ -1,6 +1,7 @@
 // The local AWS stack as a library: moto for S3, CloudWatch Logs, IAM, EC2 and
-// STS, the Batch emulator that runs jobs in bubblewrap sandboxes, one endpoint
-// for all of them. Seeded like a fresh Nextstrain set-up, or empty.
+// STS, the Batch emulator that runs jobs in bubblewrap sandboxes (plain
+// processes where bubblewrap cannot sandbox: host-check.ts), one endpoint for
+// all of them. Seeded like a fresh Nextstrain set-up, or empty.
 //
 //   const stack = await startLocalAws({ delays: FAST_DELAYS });
 //   spawn("aws", [...], { env: { ...process.env, ...stack.env } });
@@ -24,6 +25,7 @@ import { REALISTIC_DELAYS, type Delays } from "./batch/delays.js";
 import { Scheduler } from "./batch/scheduler.js";
 import { LocalAwsControl } from "./control.js";
 import { Faults } from "./faults.js";
+import { bwrapWorks, type SandboxMode } from "./host-check.js";
 import { resolveHostTools } from "./host-tools.js";
 import { STACK_CREDENTIALS, STACK_REGION, startMoto, type MotoServer } from "./moto.js";
 import { freePort } from "./ports.js";
@@ -44,7 +46,7 @@ export const IMAGES_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 
 /** Delays short enough for tests, long enough to see every state. */
 export const FAST_DELAYS: Delays = {
-  submittedMs: 50, pendingMs: 50, runnableMs: 50, startingMs: 50, killGraceMs: 1000, secondMs: 20, logLagMs: 0,
+  submittedMs: 50, pendingMs: 50, runnableMs: 50, startingMs: 50, killGraceMs: 300, secondMs: 5, logLagMs: 0,
   // 600 s of a queue's time limit (its least) last 1.2 s.
   computeEnvironmentMs: 100, jobQueueMs: 50, timeLimitSecondMs: 2,
 };
@@ -62,6 +64,8 @@ export interface LocalAwsOptions {
   logFlushMs?: number;
   /** Start with no bucket, log group, roles, compute environment, job queue or job definition (moto's default VPC stays). */
   empty?: boolean;
+  /** How jobs run: in bubblewrap sandboxes, or as plain processes; bubblewrap when it works here, if absent. */
+  sandbox?: SandboxMode;
 }
 
 /** Variables that point an AWS client (SDK, CLI, nextstrain-ts) at the stack. */
@@ -79,12 +83,14 @@ export interface LocalAws {
   env: LocalAwsEnv;
   control: LocalAwsControl;
   workRoot: string;
+  sandbox: SandboxMode;
   stop(): Promise<void>;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const host = options.host ?? "127.0.0.1";
   const tools = await resolveHostTools();
+  const sandbox = options.sandbox ?? (bwrapWorks() ? "bwrap" : "none");
   const moto: MotoServer = await startMoto({ python: tools.python, host, port: options.motoPort ?? (await freePort(host)) });
   const ownWorkRoot = options.workRoot === undefined;
   const workRoot = options.workRoot ?? mkdtempSync(path.join(tmpdir(), "local-aws-"));
@@ -115,6 +121,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       sink: cloudWatchSink(clients.logs),
       logFlushMs: options.logFlushMs ?? 200,
       logLagMs: () => delays.logLagMs,
+      sandbox,
     });
     // What a job role gives a job, plus the stack endpoint its AWS CLI must use.
     const scheduler = new Scheduler({
@@ -133,6 +140,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       env,
       control: new LocalAwsControl(endpoint),
       workRoot,
+      sandbox,
       stop() {
         stopped ??= (async () => {
           registry.shutdown();

@@ -4,11 +4,13 @@
 import { DescribeJobsCommand, BatchClient } from "@aws-sdk/client-batch";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { localAws, nextstrainTs, scratchDir, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild, writeFiles } from "../build/fixtures.js";
+import { startGate } from "../../local-aws/gate.js";
 import { finished, waitFor } from "../local-aws/helpers.js";
 import { ABSENT_IMAGE } from "../reliability/helpers.js";
 import { plain } from "./terminal.js";
@@ -46,7 +48,9 @@ describe("through pipes", () => {
   });
 
   it("detaches on SIGHUP; attach with the job id alone finds the directory in the record and downloads (C95, C116)", async () => {
-    const dir = scriptBuild("hup", "echo started\nsleep 8\necho done > done.txt");
+    const gate = await startGate();
+    onTestFinished(() => gate.close());
+    const dir = scriptBuild("hup", `echo started\n${gate.wait}\necho done > done.txt`);
     const env = home();
     const running = startNextstrainTs([...SCRIPT, dir], { env });
     await running.waitFor(/\[batch\] \[[^\]]+\] started/);
@@ -55,6 +59,8 @@ describe("through pipes", () => {
     expect(detached.status).toBe(0);
     const jobId = jobIdIn(detached.stdout);
     expect(detached.stdout).toContain(`nextstrain-ts attach ${jobId}\n`);
+    expect((await describeJob(jobId))?.status).toBe("RUNNING");
+    gate.open();
 
     const attached = await nextstrainTs(["attach", jobId], { env });
     expect(attached.status).toBe(0);
@@ -69,13 +75,18 @@ describe("through pipes", () => {
 
   it("aborts the multipart upload on Control-C during the upload: nothing is left in S3 (R1, exit 130)", async () => {
     const dir = scratchDir("big");
-    // 300 MB of incompressible data: long enough to interrupt.
+    // 24 MiB of incompressible data (3 parts), each part held back 3 s: the upload is surely under way when interrupted.
     writeFiles(dir, { "run.sh": "#!/bin/sh\necho never\n" });
-    execFileSync("sh", ["-c", `head -c ${300 * 1024 * 1024} /dev/urandom > '${path.join(dir, "big.bin")}'`]);
-    const running = startNextstrainTs([...SCRIPT, dir], { env: home() });
+    execFileSync("sh", ["-c", `head -c ${24 * 1024 * 1024} /dev/urandom > '${path.join(dir, "big.bin")}'`]);
+    const accessKeyId = `control-upload-${randomUUID()}`;
+    await stack.control.addFault({ kind: "delay", service: "s3", operation: "UploadPart", delayMs: 3000, accessKeyId });
+    const running = startNextstrainTs([...SCRIPT, dir], { env: { ...home(), AWS_ACCESS_KEY_ID: accessKeyId } });
     const [, runId] = await running.waitFor(/Nextstrain Run ID: (\S+)/);
-    await running.waitFor(/Uploading/);
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Interrupt once the multipart upload exists (the tool then listens for Control-C).
+    for (let tries = 0; ((await s3.send(new ListMultipartUploadsCommand({ Bucket: "nextstrain-jobs", Prefix: runId }))).Uploads ?? []).length === 0; tries++) {
+      expect(tries).toBeLessThan(600);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     running.child.kill("SIGINT");
     const result = await running.done;
     expect(result.status).toBe(130);

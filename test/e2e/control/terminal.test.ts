@@ -3,10 +3,11 @@
 import { BatchClient, DescribeJobsCommand } from "@aws-sdk/client-batch";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { localAws, nextstrainTs, scratchDir } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
-import { CONTROL_C, CONTROL_Z, plain, startOnTerminal } from "./terminal.js";
+import { startGate } from "../../local-aws/gate.js";
+import { clockJumpsOnInterrupt, CONTROL_C, CONTROL_Z, plain, startOnTerminal } from "./terminal.js";
 
 const stack = localAws();
 const batch = new BatchClient({ endpoint: stack.endpoint, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
@@ -33,13 +34,15 @@ describe("on a terminal", () => {
   });
 
   it("does not cancel when the second Control-C comes after 11 seconds; Control-Z detaches and the printed command re-attaches (C95, C97)", async () => {
-    const dir = scriptBuild("detach", "echo started\nsleep 20\necho finished > finished.txt");
+    // The job runs until the test opens its gate; the binary's clock jumps 11 s at each Control-C.
+    const gate = await startGate();
+    onTestFinished(() => gate.close());
+    const dir = scriptBuild("detach", `echo started\n${gate.wait}\necho finished > finished.txt`);
     const env = home();
-    const running = startOnTerminal([...SCRIPT, dir], { env });
+    const running = startOnTerminal([...SCRIPT, dir], { env: { ...env, ...clockJumpsOnInterrupt(11_000) } });
     await running.waitFor(/\[batch\] \[[^\]]+\] started/);
     running.press(CONTROL_C);
     await running.waitFor(/Press Control-C again within 10 seconds/);
-    await new Promise((resolve) => setTimeout(resolve, 11_000));
     running.press(CONTROL_C);
     await running.waitFor(/Press Control-C again within 10 seconds[\s\S]*Press Control-C again within 10 seconds/);
     running.press(CONTROL_Z);
@@ -53,6 +56,7 @@ describe("on a terminal", () => {
     const lastLine = out.trimEnd().split("\n").at(-1) as string;
     expect(lastLine).toBe(`nextstrain-ts build --aws-batch --attach ${jobId} ${dir}`);
 
+    gate.open();
     const [, ...args] = lastLine.split(" ");
     const reattached = await nextstrainTs(args, { env });
     expect(reattached.status).toBe(0);

@@ -7,16 +7,18 @@ import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomUUID } from "node:crypto";
 import { describe as group, expect, it } from "vitest";
 import { localAws } from "../../local-aws/run.js";
-import { BUCKET, clients, describe, finished, LOG_GROUP, logMessages, submit, waitFor } from "./helpers.js";
+import { BUCKET, clients, describe, finished, LOG_GROUP, logMessages, submit, waitFor, waitForLine } from "./helpers.js";
 
 const { batch, logs } = clients();
 const { control } = localAws();
 
 group("simulated failures", () => {
   it("kills a job for using too much memory (R5)", async () => {
-    const jobName = `oom-${randomUUID()}`;
-    await control.failNextJob({ kind: "out-of-memory", jobName, afterMs: 300 });
-    const jobId = await submit(batch, { jobName, command: ["sh", "-c", "echo allocating; sleep 30"] });
+    // Failed once its line is out, however long the machine takes to get there.
+    const jobId = await submit(batch, { command: ["sh", "-c", "echo allocating; sleep 30"] });
+    const { job: running } = await waitFor(batch, jobId, (j) => j.status === "RUNNING");
+    await waitForLine(logs, running.container!.logStreamName!, "allocating");
+    await control.failJob(jobId, { kind: "out-of-memory" });
     const { job } = await waitFor(batch, jobId, finished);
     expect(job.status).toBe("FAILED");
     expect(job.container?.exitCode).toBe(137);

@@ -147,6 +147,20 @@ export async function waitFor(
 
 export const finished = (job: JobDetail): boolean => job.status === "SUCCEEDED" || job.status === "FAILED";
 
+/** Polls the log stream until it has `line` (the stream may not exist yet). */
+export async function waitForLine(logs: CloudWatchLogsClient, stream: string, line: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    try {
+      if ((await logMessages(logs, stream)).some((e) => e.message === line)) return;
+    } catch {
+      // The stream may not exist yet.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no line ${JSON.stringify(line)} in ${stream}`);
+}
+
 export async function logMessages(logs: CloudWatchLogsClient, stream: string): Promise<{ message: string; timestamp: number }[]> {
   const answer = await logs.send(new GetLogEventsCommand({ logGroupName: LOG_GROUP, logStreamName: stream, startFromHead: true }));
   return (answer.events ?? []).map((e) => ({ message: e.message ?? "", timestamp: e.timestamp ?? 0 }));

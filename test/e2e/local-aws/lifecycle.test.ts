@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-batch";
 import { describe as group, expect, it } from "vitest";
 import { localAws } from "../../local-aws/run.js";
-import { clients, describe, finished, logMessages, nextstrainCommand, readWorkdir, submit, uploadBuild, waitFor } from "./helpers.js";
+import { clients, describe, finished, logMessages, nextstrainCommand, readWorkdir, submit, uploadBuild, waitFor, waitForLine } from "./helpers.js";
 
 const { batch, s3, logs } = clients();
 const ORDER = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED", "FAILED"];
@@ -82,7 +82,7 @@ group("job lifecycle", () => {
     const url = await uploadBuild(s3, { "run.sh": "#!/bin/sh\necho started\nsleep 30\necho never > never.txt\n" }, ["run.sh"]);
     const jobId = await submit(batch, { command: nextstrainCommand(["./run.sh"]), environment: { NEXTSTRAIN_AWS_BATCH_WORKDIR_URL: url } });
     const { job: running } = await waitFor(batch, jobId, (j) => j.status === "RUNNING");
-    await waitForLine(running.container!.logStreamName!, "started");
+    await waitForLine(logs, running.container!.logStreamName!, "started");
     const stopAt = Date.now();
     await batch.send(new TerminateJobCommand({ jobId, reason: "stopped by user" }));
     const { job } = await waitFor(batch, jobId, finished);
@@ -98,7 +98,7 @@ group("job lifecycle", () => {
   it("delivers SIGTERM to a PID 1 that traps it", async () => {
     const jobId = await submit(batch, { command: ["sh", "-c", "trap 'echo got TERM; exit 7' TERM; echo waiting; while :; do sleep 0.05; done"] });
     const { job: running } = await waitFor(batch, jobId, (j) => j.status === "RUNNING");
-    await waitForLine(running.container!.logStreamName!, "waiting");
+    await waitForLine(logs, running.container!.logStreamName!, "waiting");
     await batch.send(new TerminateJobCommand({ jobId, reason: "enough" }));
     const { job } = await waitFor(batch, jobId, finished);
     expect(job.container?.exitCode).toBe(7);
@@ -194,16 +194,3 @@ group("job lifecycle", () => {
     expect(((await response.json()) as { __type: string }).__type).toBe("UnknownOperationException");
   });
 });
-
-async function waitForLine(stream: string, line: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    try {
-      if ((await logMessages(logs, stream)).some((e) => e.message === line)) return;
-    } catch {
-      // The stream may not exist yet.
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no line ${JSON.stringify(line)} in ${stream}`);
-}

@@ -7,7 +7,7 @@ import { DescribeLogGroupsCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { AddRoleToInstanceProfileCommand, CreateInstanceProfileCommand, CreateRoleCommand, ListRolesCommand } from "@aws-sdk/client-iam";
 import { CreateBucketCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
 import { spawn } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { freePort } from "../../local-aws/ports.js";
@@ -15,13 +15,13 @@ import { localAws, REPO_ROOT, run } from "../../local-aws/run.js";
 import { FAST_DELAYS, startLocalAws } from "../../local-aws/stack.js";
 import { clients as stackClients, createEnvironment, createQueue, finished, logMessages, submit, waitFor } from "./helpers.js";
 
-/** Processes whose command line mentions `text` (sandboxes name their job directory). */
+/** Processes whose command line mentions `text` (sandboxes name their job directory), or that run in it (unsandboxed jobs). */
 function processesMentioning(text: string): number[] {
   return readdirSync("/proc")
     .filter((entry) => /^\d+$/.test(entry))
     .filter((pid) => {
       try {
-        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text);
+        return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(text) || readlinkSync(`/proc/${pid}/cwd`).startsWith(text);
       } catch {
         return false;
       }

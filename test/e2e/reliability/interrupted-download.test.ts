@@ -89,7 +89,9 @@ describe("R3: interrupted download", () => {
     // The kills landed at different points of the download.
     expect(seenStates.size).toBeGreaterThanOrEqual(4);
 
-    // As a kill mid-member leaves it (SIGKILL gives no chance to clean up).
+    // As a kill mid-member leaves it (SIGKILL gives no chance to clean up); the
+    // last kills may have come before the download made its directory.
+    mkdirSync(path.join(dir, "new", "deeper"), { recursive: true });
     writeFileSync(path.join(dir, "new", "deeper", ".nextstrain-ts-partial-00112233445566ff"), "half");
     const last = await nextstrainTs(["attach", jobId, dir], { env });
     expect(last.status, last.stderr).toBe(0);

@@ -6,7 +6,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { localAws, nextstrainTs, startNextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
-import { batch, STACK_TRACE } from "./helpers.js";
+import { ABSENT_IMAGE, batch, STACK_TRACE } from "./helpers.js";
 
 const stack = localAws();
 const FINAL = (reason: string) => new RegExp(`Job FAILED after \\d+\\.\\d minutes \\(${reason}\\)\\n`);
@@ -32,9 +32,12 @@ describe.concurrent("R5: job failures", () => {
     ["failed to start", "cannot-pull", "echo never", FINAL("CannotPullContainerError: [^\\n]*"), 1, /--image/],
   ] as const)("%s: final line, exit status, what to do next (C82, C90)", async (_name, kind, script, line, status, hint) => {
     const dir = scriptBuild(`r5-${kind ?? "exit"}`, script);
-    const running = startNextstrainTs([...SCRIPT, dir]);
+    // An image the stack does not serve fails to start by itself: asking for
+    // cannot-pull once the job id is out would race the job's start.
+    const image = kind === "cannot-pull" ? ["--image", ABSENT_IMAGE] : [];
+    const running = startNextstrainTs([...SCRIPT, ...image, dir]);
     const [, jobId] = await running.waitFor(/AWS Batch Job ID: (\S+)/);
-    if (kind) await stack.control.failJob(jobId as string, { kind, afterMs: 300 });
+    if (kind && kind !== "cannot-pull") await stack.control.failJob(jobId as string, { kind, afterMs: 300 });
     const result = await running.done;
     expect(result.stdout).toMatch(line);
     expect(result.status).toBe(status);

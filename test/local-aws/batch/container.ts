@@ -1,4 +1,5 @@
-// Runs one container attempt as a local process in a bubblewrap sandbox: makes
+// Runs one container attempt as a local process in a bubblewrap sandbox (or,
+// where bubblewrap cannot sandbox, as a plain process: unsandboxed.ts): makes
 // the job's /nextstrain (with the image's own nextstrain/ files), creates the
 // log stream, starts the entrypoint with the job's command, ships its output,
 // and lets the scheduler signal it the way Docker would (to PID 1 inside).
@@ -8,6 +9,7 @@ import path from "node:path";
 import { LineSplitter, LogShipper, type LogSink } from "./log-shipper.js";
 import type { ImageConfig } from "./images.js";
 import { sandboxArgs, type HostEntry, type HostView, type SandboxSpec } from "./sandbox.js";
+import { startUnsandboxed, type StartedProcess } from "./unsandboxed.js";
 
 export interface ContainerLaunch {
   jobId: string;
@@ -37,6 +39,8 @@ export interface RunnerOptions {
   logFlushMs: number;
   logLagMs: () => number;
   bwrap?: string;
+  /** "none": no bubblewrap here, run jobs as plain processes. */
+  sandbox?: "bwrap" | "none";
 }
 
 const SIGNAL_NUMBERS: Record<string, number> = { SIGTERM: 15, SIGKILL: 9, SIGINT: 2, SIGHUP: 1 };
@@ -45,8 +49,11 @@ export class ContainerRunner {
   constructor(private readonly options: RunnerOptions) {}
 
   async start(launch: ContainerLaunch): Promise<RunningContainer> {
-    const jobDir = path.join(this.options.workRoot, launch.jobId, `attempt-${launch.attempt}`);
-    rmSync(jobDir, { recursive: true, force: true });
+    const attemptDir = path.join(this.options.workRoot, launch.jobId, `attempt-${launch.attempt}`);
+    const sandboxed = this.options.sandbox !== "none";
+    // Unsandboxed, the attempt directory is the job's root and its /nextstrain is under it.
+    const jobDir = sandboxed ? attemptDir : path.join(attemptDir, "nextstrain");
+    rmSync(attemptDir, { recursive: true, force: true });
     mkdirSync(jobDir, { recursive: true });
     const imageHome = path.join(launch.image.dir, "nextstrain");
     if (existsSync(imageHome)) cpSync(imageHome, jobDir, { recursive: true, verbatimSymlinks: true });
@@ -64,40 +71,15 @@ export class ContainerRunner {
       workdir: launch.image.workdir,
       env: launch.env,
       argv: [...launch.image.entrypoint, ...launch.command],
-      infoFd: 3,
     };
-    const child = spawn(this.options.bwrap ?? "bwrap", sandboxArgs(spec, nodeHostView), {
-      stdio: ["ignore", "pipe", "pipe", "pipe"],
-    });
+    const started = sandboxed ? startSandboxed(this.options.bwrap ?? "bwrap", spec) : startUnsandboxed(spec, attemptDir);
+    const { child } = started;
     for (const stream of [child.stdout, child.stderr]) {
       const splitter = new LineSplitter();
       stream?.setEncoding("utf8");
       stream?.on("data", (chunk: string) => splitter.push(chunk).forEach((l) => shipper.line(l)));
       stream?.on("end", () => splitter.end().forEach((l) => shipper.line(l)));
     }
-    // bwrap writes {"child-pid": N} to the info fd: the host PID of the sandbox's PID 1.
-    // Signals wait for it: killing bwrap itself while its child is still being
-    // set up would orphan that child before --die-with-parent applies to it.
-    let innerPid: number | undefined;
-    let pending: "SIGTERM" | "SIGKILL" | undefined;
-    const deliver = (name: "SIGTERM" | "SIGKILL"): void => {
-      if (innerPid === undefined) return;
-      try {
-        process.kill(innerPid, name);
-      } catch {
-        // Already gone.
-      }
-    };
-    let info = "";
-    const infoStream = child.stdio[3] as NodeJS.ReadableStream | undefined;
-    infoStream?.on("data", (chunk: Buffer) => {
-      info += chunk.toString();
-      const match = /"child-pid":\s*(\d+)/.exec(info);
-      if (match && innerPid === undefined) {
-        innerPid = Number(match[1]);
-        if (pending) deliver(pending);
-      }
-    });
 
     const exited = new Promise<ContainerExit>((resolve) => {
       child.once("close", (code, signal) => {
@@ -105,19 +87,49 @@ export class ContainerRunner {
         void shipper.close().then(() => resolve({ exitCode }));
       });
       child.once("error", (error) => {
-        shipper.line(`local-aws: cannot start bwrap: ${error.message}`);
+        shipper.line(`local-aws: cannot start ${sandboxed ? "bwrap" : spec.argv[0]}: ${error.message}`);
         void shipper.close().then(() => resolve({ exitCode: 127 }));
       });
     });
-    return {
-      jobDir,
-      exited,
-      signal(name) {
-        if (innerPid !== undefined) deliver(name);
-        else if (pending !== "SIGKILL") pending = name;
-      },
-    };
+    return { jobDir, exited, signal: started.signal };
   }
+}
+
+/** bwrap with the sandbox's arguments; signals go to the sandbox's PID 1 once bwrap has named it. */
+function startSandboxed(bwrap: string, spec: SandboxSpec): StartedProcess {
+  const child = spawn(bwrap, sandboxArgs({ ...spec, infoFd: 3 }, nodeHostView), {
+    stdio: ["ignore", "pipe", "pipe", "pipe"],
+  });
+  // bwrap writes {"child-pid": N} to the info fd: the host PID of the sandbox's PID 1.
+  // Signals wait for it: killing bwrap itself while its child is still being
+  // set up would orphan that child before --die-with-parent applies to it.
+  let innerPid: number | undefined;
+  let pending: "SIGTERM" | "SIGKILL" | undefined;
+  const deliver = (name: "SIGTERM" | "SIGKILL"): void => {
+    if (innerPid === undefined) return;
+    try {
+      process.kill(innerPid, name);
+    } catch {
+      // Already gone.
+    }
+  };
+  let info = "";
+  const infoStream = child.stdio[3] as NodeJS.ReadableStream | undefined;
+  infoStream?.on("data", (chunk: Buffer) => {
+    info += chunk.toString();
+    const match = /"child-pid":\s*(\d+)/.exec(info);
+    if (match && innerPid === undefined) {
+      innerPid = Number(match[1]);
+      if (pending) deliver(pending);
+    }
+  });
+  return {
+    child,
+    signal(name) {
+      if (innerPid !== undefined) deliver(name);
+      else if (pending !== "SIGKILL") pending = name;
+    },
+  };
 }
 
 /** Every file and symlink of an image directory, except its nextstrain/ tree and image.json. */

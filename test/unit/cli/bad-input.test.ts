@@ -33,6 +33,8 @@ mkdirSync(homeWithFile);
 writeFileSync(join(homeWithFile, "jobs"), "a file where the job records folder should be");
 const dockerRunner = join(scratch, "docker.ini");
 writeFileSync(dockerRunner, "[core]\nrunner = docker\n");
+const batchRunner = join(scratch, "batch.ini");
+writeFileSync(batchRunner, "[core]\nrunner = aws-batch\n");
 
 afterAll(() => chmodSync(unreadable, 0o600));
 
@@ -48,6 +50,9 @@ interface Case {
   /** What the message must not say. */
   not?: string[];
 }
+
+// The runner message ("runs builds on AWS Batch only ... runner = aws-batch") waits for a directory.
+const RUNNER_MESSAGE = ["AWS Batch only", "runner = aws-batch"];
 
 const CASES: Case[] = [
   { name: "unknown flag", argv: ["build", "--aws-batch", "--frobnicate", buildDir], status: 2, names: ["unknown option '--frobnicate'"] },
@@ -73,6 +78,9 @@ const CASES: Case[] = [
   { name: "two runtimes", argv: ["build", "--aws-batch", "--docker", buildDir], status: 2, names: ["argument --docker: not allowed with argument --aws-batch"] },
   { name: "another runtime", argv: ["build", "--conda", buildDir], status: 2, names: ["--conda", "--aws-batch"] },
   { name: "missing directory", argv: ["build", "--aws-batch"], status: 2, names: ["<directory> is required"] },
+  { name: "missing directory, no runtime chosen", argv: ["build"], status: 2, names: ["<directory> is required"], not: RUNNER_MESSAGE },
+  { name: "missing directory, config runner docker", argv: ["build"], env: { NEXTSTRAIN_CONFIG: dockerRunner }, status: 2, names: ["<directory> is required"], not: RUNNER_MESSAGE },
+  { name: "missing directory, config runner aws-batch", argv: ["build"], env: { NEXTSTRAIN_CONFIG: batchRunner }, status: 2, names: ["<directory> is required"] },
   { name: "attach without directory but with download", argv: ["build", "--aws-batch", "--attach", "job-1"], status: 2, names: ["<directory> is required"] },
   { name: "no command", argv: [], status: 2, names: ["build, attach or jobs"] },
   { name: "unknown command", argv: ["frobnicate"], status: 2, names: ["frobnicate"] },

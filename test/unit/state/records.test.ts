@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import { JobRecords, parseRecord } from "../../../src/state/records.js";
 import { sampleRecord } from "./fixtures.js";
 
@@ -75,6 +75,8 @@ describe("job records", () => {
     const writer = fileURLToPath(new URL("./write-forever.ts", import.meta.url));
     for (let round = 0; round < 5; round++) {
       const child = spawn(process.execPath, ["--import", "tsx", writer, directory], { stdio: ["ignore", "pipe", "inherit"] });
+      // The writer never stops by itself: never leave it running, even when the test fails or times out.
+      onTestFinished(() => void child.kill("SIGKILL"));
       await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
       await new Promise((resolve) => setTimeout(resolve, 20 + round * 17));
       child.kill("SIGKILL");
