@@ -29,7 +29,8 @@ export interface IniFile {
 }
 
 const DEFAULT_SECTION = "DEFAULT";
-const SECTION_RE = /^\[(?<name>[^\]]+)\]/;
+// As ConfigParser's SECTCRE: greedy up to the last `]`, so `[a]b]` is section `a]b`; the rest of the line is ignored.
+const SECTION_RE = /^\[(?<name>.+)\]/;
 const OPTION_RE = /^(?<key>.*?)\s*(?<sep>[=:])\s*(?<value>.*)$/;
 const MAX_INTERPOLATION_DEPTH = 10;
 
