@@ -12,6 +12,7 @@ s3-bucket: colon-bucket
 job = %(base)s-job
 memory = 100%%
 image =
+quoted = "kept"
 notes = first
   second
 
@@ -30,6 +31,7 @@ describe("ConfigParser-compatible reading (C36)", () => {
     ["aws-batch", "job", "shared-job"],
     ["aws-batch", "memory", "100%"],
     ["aws-batch", "image", ""],
+    ["aws-batch", "quoted", '"kept"'],
     ["aws-batch", "notes", "first\nsecond\n\nthird"],
     ["aws-batch", "base", "shared"],
     ["core", "runner", "aws-batch"],
