@@ -36,7 +36,6 @@ const OUTSIDE_RES = [
   /\bcompat-?spec\b[^\s)]*/gi,
   /\bdesign\.md\b/gi,
   /[.][.][/]shared\b[^\s)"'`]*/g,
-  /\/work\/[\w.-]+/g,
 ];
 
 /** Paths of docs written the way code and docs cite them: `docs/<name>.md#<anchor>`. */
