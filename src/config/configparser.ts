@@ -1,7 +1,7 @@
 /**
  * Reads INI text the way Python's ConfigParser (default options) does, because
- * that is what the Nextstrain CLI uses for ~/.nextstrain/config (compat-spec §2.2,
- * C36): `key = value` and `key: value`, keys case-insensitive, section names
+ * that is what the Nextstrain CLI uses for ~/.nextstrain/config
+ * (C36): `key = value` and `key: value`, keys case-insensitive, section names
  * case-sensitive, full-line `#`/`;` comments only (an inline `# x` is part of the
  * value), indented continuation lines, `%(name)s` interpolation with `%%` for a
  * literal `%`, and `[DEFAULT]` values visible in every existing section.

@@ -3,6 +3,9 @@
 // heading that exist, and nothing may refer to documents kept elsewhere.
 // The sample texts below name such outside documents in pieces, so that
 // looking through the repository for those names finds none.
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { checkCitations, definedIds, extractCitations, headingAnchors, slug, type Citation } from "./citations.js";
 
@@ -111,5 +114,30 @@ describe("checkCitations", () => {
     ["README.md", "[x](docs/nothing.md)", "README.md:1: docs/nothing.md does not exist"],
   ])("reports %s containing %j", (file, text, problem) => {
     expect(check([[file, text]])).toContain(problem);
+  });
+});
+
+describe("the repository", () => {
+  /** Every text file under these paths, by repository-relative path; this file's made-up samples excepted. */
+  function repositoryFiles(): Map<string, string> {
+    const root = fileURLToPath(new URL("../../..", import.meta.url));
+    const files = new Map<string, string>();
+    const add = (relative: string): void => {
+      const full = path.join(root, relative);
+      if (statSync(full).isDirectory()) {
+        for (const entry of readdirSync(full)) add(path.posix.join(relative, entry));
+        return;
+      }
+      const bytes = readFileSync(full);
+      if (relative !== "test/unit/docs/citations.test.ts" && !bytes.includes(0)) files.set(relative, bytes.toString("utf8"));
+    };
+    for (const top of ["README.md", "bin", "docs", "src", "test"]) add(top);
+    return files;
+  }
+
+  it("cites only identifiers its docs define, links only to docs and headings that exist, and nothing outside it", () => {
+    const files = repositoryFiles();
+    expect(files.has("docs/compatibility.md") && files.has("src/main.ts")).toBe(true);
+    expect(checkCitations(files)).toEqual([]);
   });
 });
