@@ -3,7 +3,7 @@
  * argv into a command name and a BuildRequest, and leaves the work to
  * src/commands/. Help and version are printed here and return exit status 0.
  *
- * Parsing follows the Nextstrain CLI's argparse conventions (compat-spec §1.1):
+ * Parsing follows the Nextstrain CLI's argparse conventions (docs/compatibility.md#command-line):
  * options only before the directory (C1), a `--` right after the directory is
  * dropped (C2), unambiguous prefixes (C3), usage errors with exit status 2 (C4).
  */

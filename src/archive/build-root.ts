@@ -1,5 +1,5 @@
 /**
- * Which directory gets uploaded, and where the job starts (compat-spec §3.2).
+ * Which directory gets uploaded, and where the job starts (docs/compatibility.md#build-root).
  *
  * The build root is the nearest ancestor-or-self of the given directory's real
  * path that holds an entry named `nextstrain-pathogen.yaml` (any file type, any

@@ -1,5 +1,5 @@
 /**
- * MS-DOS date/time fields of ZIP headers, both ways (compat-spec §3.5.2, §3.13).
+ * MS-DOS date/time fields of ZIP headers, both ways (C55, C89).
  *
  * Upload writes a file's mtime as wall-clock time in the submitter's local time
  * zone, as the Nextstrain CLI does (C55); the job runs in UTC and reads it back

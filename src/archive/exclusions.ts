@@ -1,6 +1,6 @@
 /**
- * The built-in path rules of upload and download (compat-spec §3.5.1 and
- * §3.13 items 3-4; C52, C85, C86, C112), which the user's patterns never
+ * The built-in path rules of upload and download (C52, C85, C86, C112;
+ * docs/compatibility.md#upload and #download), which the user's patterns never
  * override.
  *
  * The Nextstrain CLI tests these lists with Python's PurePath.match
@@ -204,7 +204,7 @@ export function isUnsafeMemberName(memberName: string): boolean {
 export type MemberVerdict = "unsafe" | "not-selected" | "excluded" | "extract";
 
 /**
- * The download decision of compat-spec §3.13 item 4 (C86): a safe member
+ * The download decision of C86: a safe member
  * is extracted when `selected` (see downloadSelector) and (included or not
  * excluded), both lists matched right-anchored on the PurePath form of the
  * member name; and, beyond the lists, never when it lies inside `.git/` or

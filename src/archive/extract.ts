@@ -1,5 +1,5 @@
 /**
- * Applying the job's results archive to the local build root (compat-spec §3.13).
+ * Applying the job's results archive to the local build root (docs/compatibility.md#download).
  *
  * As the Nextstrain CLI does: members with absolute names or a `..` component
  * are skipped silently, which also keeps overlay members `../<name>/...` out

@@ -1,6 +1,6 @@
 /**
- * Fetching the members a download needs with few requests (compat-spec
- * §3.13; design.md P2): their spans are coalesced into groups, one ranged GET
+ * Fetching the members a download needs with few requests (C87; quality bar
+ * P2 in docs/performance.md): their spans are coalesced into groups, one ranged GET
  * per group, and several groups are fetched at once, ahead of the extraction.
  *
  * Coalescing trades bytes for requests: two groups are joined across a gap
@@ -35,7 +35,7 @@ export interface CoalesceOptions {
 
 /**
  * 6% waste: with the 16 KiB tail read, a download stays within 1.1 times the
- * bytes it needs (design.md P2).
+ * bytes it needs (P2).
  */
 export const DEFAULT_COALESCE: CoalesceOptions = { wasteFraction: 0.06, maxGap: 1 << 20, maxGroupBytes: 8 << 20 };
 

@@ -1,6 +1,6 @@
 /**
  * The user's path patterns: `--download` / `--exclude-from-download`
- * (compat-spec §1.8, C24-C27) and `--exclude-from-upload` (§1.9, C28).
+ * (C24-C27) and `--exclude-from-upload` (C28); docs/compatibility.md#path-patterns.
  *
  * The Nextstrain CLI matches these with Python wcmatch's `globmatch` and the
  * flags GLOBSTAR | BRACE | EXTGLOB | MATCHBASE | NEGATE | NEGATEALL (plus
@@ -26,7 +26,7 @@
  *  - with REALPATH a directory is matched with a trailing `/`, so `results/`
  *    and `results/**` match the directory `results` itself.
  *
- * Why not picomatch (a dependency already): on the compat-spec vectors it
+ * Why not picomatch (docs/dependencies.md#picomatch-and-minimatch): on the vectors it
  * answers differently for `x/.hidden` vs `**`, `.snakemake/log/x` vs `**`,
  * `.json` vs `*.json` and `results` vs `results/**`, and these differences sit
  * in its core (dot handling, globstar), not in options we could layer on top.
@@ -748,7 +748,7 @@ export function validatePattern(flag: string, pattern: string): void {
 export type DownloadSpec = true | readonly string[];
 
 /**
- * Which archive members the download patterns select (C24-C27, §A.1).
+ * Which archive members the download patterns select (C24-C27).
  *
  * `spec` is the ordered list built from `--download P` (as `P`) and
  * `--exclude-from-download P` (as `!P`), or true for everything. The

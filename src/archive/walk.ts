@@ -1,5 +1,5 @@
 /**
- * The walk of a directory tree for the upload archive (compat-spec §3.5.1).
+ * The walk of a directory tree for the upload archive (C52; docs/compatibility.md#upload).
  *
  * Depth-first, pre-order, the root first, children in directory-listing order,
  * as the Nextstrain CLI walks. It streams: directories are read entry by entry

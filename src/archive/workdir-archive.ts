@@ -1,5 +1,5 @@
 /**
- * What goes into the workdir archive and under which names (compat-spec §3.5).
+ * What goes into the workdir archive and under which names (docs/compatibility.md#upload).
  *
  * The build root is walked first: its own member is `./`, the others are named
  * by their path relative to it, directories with a trailing `/` (C54). Overlay

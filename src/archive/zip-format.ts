@@ -3,7 +3,7 @@
  * 6.3: https://pkware.cachefly.net/webdocs/casestudies/APPNOTE.TXT).
  *
  * Only what this tool writes and what Info-ZIP Zip 3.0 writes back in the job
- * (compat-spec §5.4) is covered: stored and deflated members, data descriptors,
+ * (C104, C105) is covered: stored and deflated members, data descriptors,
  * ZIP64 extra fields and end records, Unix modes in the external attributes.
  */
 

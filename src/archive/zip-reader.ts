@@ -1,6 +1,6 @@
 /**
- * Random-access reading of a ZIP archive through ranged reads (compat-spec
- * §3.13: only the central directory and the changed members are fetched).
+ * Random-access reading of a ZIP archive through ranged reads (C87: only the
+ * central directory and the changed members are fetched).
  *
  * The archive is reached through a RangeSource (S3 ranged GETs in production,
  * a local file in tests). readZipDirectory() reads the end records (classic and

@@ -1,5 +1,5 @@
 /**
- * A streaming ZIP writer for the workdir archive (compat-spec §3.5.2, C54-C56).
+ * A streaming ZIP writer for the workdir archive (C54-C56).
  *
  * The output is a Readable that is piped straight into an S3 upload, so it is
  * never seeked: every file member is followed by a data descriptor carrying its

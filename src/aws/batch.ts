@@ -1,6 +1,6 @@
 /**
  * The AWS Batch calls the tool makes. Definitions are read across all pages
- * (the Nextstrain CLI reads only the first, compat-spec C113); DescribeJobs
+ * (the Nextstrain CLI reads only the first, C113); DescribeJobs
  * takes at most 100 ids per call. "Not found" answers become UserErrors that
  * name the setting and the region, since a wrong region is the usual cause.
  */

@@ -2,7 +2,7 @@
  * The one factory for AWS clients. Region and endpoints come from our resolved
  * settings, not the SDK's own lookup: the JavaScript SDK reads only AWS_REGION
  * and throws without one, where the Nextstrain CLI falls back to
- * AWS_DEFAULT_REGION, the profile and us-east-1 (design.md §3).
+ * AWS_DEFAULT_REGION, the profile and us-east-1 (docs/architecture.md#aws-facts).
  *
  * SDK modules load only when a command first needs a client, so `--help` and
  * `--version` stay fast (P3). Credentials, retries (AWS_MAX_ATTEMPTS,

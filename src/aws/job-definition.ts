@@ -1,5 +1,5 @@
 /**
- * Choosing the job definition a job runs under (compat-spec §3.7, C63-C66): the
+ * Choosing the job definition a job runs under (C63-C66): the
  * pure rules; the Batch calls are the caller's.
  *
  * Batch cannot override a job's image at submission, so a job that needs an

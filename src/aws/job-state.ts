@@ -1,6 +1,6 @@
 /**
  * A Batch job as the tool sees it: a small state object over one DescribeJobs
- * entry (compat-spec §3.10-§3.14), and the lines that report on it.
+ * entry (docs/compatibility.md#watching), and the lines that report on it.
  *
  * A JobState never changes; polling again makes a new one. What it answers:
  * the status and its class (waiting, running, complete, failed), where the

@@ -8,7 +8,7 @@
  * FilterLogEvents, which the Nextstrain CLI polls every 0.2 s, is limited to
  * a few calls per second per account, so we do not use it.
  *
- * Polling adapts (design.md P4): about once a second while lines flow, at once
+ * Polling adapts (P4): about once a second while lines flow, at once
  * while a backlog is being paged through, stretching to every 5 s when idle,
  * and backing off further while throttled. The stream does not exist until
  * the container starts (and never does for a job that fails to start). After

@@ -1,6 +1,6 @@
 /**
  * Bounded retries with exponential backoff and jitter, for the requests that
- * must survive a flaky link or throttling (design.md R1, R2). The SDK retries
+ * must survive a flaky link or throttling (R1, R2). The SDK retries
  * each request a few times on its own; this layer covers longer outages (a
  * connection lost for half a minute) without resending work already done.
  * Only transient failures are retried; the first retry is reported once.

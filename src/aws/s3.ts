@@ -37,7 +37,7 @@ export function parseS3ObjectUrl(url: string): S3Location | undefined {
 
 const S3 = () => import("@aws-sdk/client-s3");
 
-/** HeadBucket, with the Nextstrain CLI's explanation when it fails (compat-spec §2.4, C41). */
+/** HeadBucket, with the Nextstrain CLI's explanation when it fails (C41). */
 export async function checkBucket(client: S3Client, bucket: string): Promise<void> {
   const { HeadBucketCommand } = await S3();
   try {

@@ -4,7 +4,7 @@
  *
  *  - unambiguous prefixes of long options are accepted, as argparse does
  *    (`--aws-batch-q` = `--aws-batch-queue`); an exact name always wins and an
- *    ambiguous prefix is a usage error (compat-spec §1.1, C3);
+ *    ambiguous prefix is a usage error (C3);
  *  - options are only recognised before the directory: expansion stops at the
  *    first operand, and everything after it is the executed program's (C1).
  */

@@ -4,7 +4,7 @@
  * key that give each a default) and their value parsers are made.
  *
  * Value errors are usage errors worded like argparse's, so scripts that match
- * the Nextstrain CLI's messages keep working (compat-spec §1.1, C4, C8, C21).
+ * the Nextstrain CLI's messages keep working (C4, C8, C21).
  */
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
@@ -136,7 +136,7 @@ export function isDirectory(path: string, cwd: string): boolean {
 
 /**
  * --download, --exclude-from-download and --no-download share one ordered list
- * (compat-spec §1.8, C24, C25): the first pattern replaces "everything", later
+ * (C24, C25): the first pattern replaces "everything", later
  * ones append, --no-download turns downloading off. Deliberate deviation: a
  * pattern after --no-download turns it back on with that pattern (the
  * Nextstrain CLI crashes).

@@ -1,6 +1,6 @@
 /**
  * `build` and `attach`: check the request in the Nextstrain CLI's order
- * (compat-spec §3.1, C44), resolve the settings, and hand over to the runner.
+ * (C44), resolve the settings, and hand over to the runner.
  * Thin by design: the rules live in src/config and src/runner.
  */
 import { isAbsolute, resolve } from "node:path";

@@ -1,6 +1,6 @@
 /**
  * The S3 bucket setting: `name`, `name/prefix`, `s3://name`, `s3://name/prefix`
- * (compat-spec §2.4, C40). The prefix is a raw string prefix, not a directory:
+ * (C40). The prefix is a raw string prefix, not a directory:
  * `bucket/runs` gives keys `runs<run-id>.zip`, `bucket/runs/` gives
  * `runs/<run-id>.zip`, exactly as the Nextstrain CLI does.
  */

@@ -1,7 +1,7 @@
 /**
  * Reads INI text the way Python's ConfigParser (default options) does, because
- * that is what the Nextstrain CLI uses for ~/.nextstrain/config (compat-spec §2.2,
- * C36): `key = value` and `key: value`, keys case-insensitive, section names
+ * that is what the Nextstrain CLI uses for ~/.nextstrain/config
+ * (C36): `key = value` and `key: value`, keys case-insensitive, section names
  * case-sensitive, full-line `#`/`;` comments only (an inline `# x` is part of the
  * value), indented continuation lines, `%(name)s` interpolation with `%%` for a
  * literal `%`, and `[DEFAULT]` values visible in every existing section.
@@ -29,7 +29,8 @@ export interface IniFile {
 }
 
 const DEFAULT_SECTION = "DEFAULT";
-const SECTION_RE = /^\[(?<name>[^\]]+)\]/;
+// As ConfigParser's SECTCRE: greedy up to the last `]`, so `[a]b]` is section `a]b`; the rest of the line is ignored.
+const SECTION_RE = /^\[(?<name>.+)\]/;
 const OPTION_RE = /^(?<key>.*?)\s*(?<sep>[=:])\s*(?<value>.*)$/;
 const MAX_INTERPOLATION_DEPTH = 10;
 

@@ -1,5 +1,5 @@
 /**
- * Where the tool's files live (compat-spec §2.1, C35): NEXTSTRAIN_HOME (else
+ * Where the tool's files live (C35): NEXTSTRAIN_HOME (else
  * ~/.nextstrain) holds the config file, unless NEXTSTRAIN_CONFIG names another;
  * an empty variable counts as unset. AWS_CONFIG_FILE (else ~/.aws/config) is
  * read only for the profile's region.

@@ -1,6 +1,6 @@
 /**
  * Number grammars of the Nextstrain CLI, so the same inputs are accepted
- * (compat-spec §1.3, §1.7; C8, C21, C22):
+ * (C8, C21, C22):
  *
  *  - counts (`--cpus`, `--aws-batch-cpus`, `--aws-batch-memory` and their env and
  *    config defaults) use Python's int(): surrounding whitespace, an optional

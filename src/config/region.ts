@@ -1,5 +1,5 @@
 /**
- * The AWS region for Batch and CloudWatch Logs (compat-spec §2.5, C42, C120).
+ * The AWS region for Batch and CloudWatch Logs (C42, C120).
  *
  * The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION and the profile's
  * `region`, then falls back to us-east-1; the JavaScript SDK reads only

@@ -3,7 +3,7 @@
  * and the parsed config file to the settings, each with where it came from.
  *
  * Precedence is flag > environment (non-empty) > config file > built-in default
- * (compat-spec §2.3, C37, C38). VCPU and MEMORY requests take `--aws-batch-cpus`
+ * (C37, C38). VCPU and MEMORY requests take `--aws-batch-cpus`
  * / `--aws-batch-memory` (or their defaults) when non-zero, else `--cpus` /
  * `--memory` (C22, C23). An invalid count in the environment or the config file
  * fails every build, as in the Nextstrain CLI (C39), with a message that names

@@ -1,5 +1,5 @@
 /**
- * Job control while a job is watched (compat-spec §4; C91, C94-C101):
+ * Job control while a job is watched (C91, C94-C101):
  * Control-C once warns, twice within 10 seconds cancels (TerminateJob with
  * reason "stopped by user") and keeps watching until the job stops, a press
  * after that exits 130; without a terminal one SIGINT cancels. Control-Z
@@ -94,7 +94,7 @@ export interface SignalSource {
 /** SIGHUP and SIGTSTP exist on POSIX systems only. */
 export const DETACH_SIGNALS = { SIGHUP: process.platform !== "win32", SIGTSTP: process.platform !== "win32" };
 
-/** Installs the handlers of §4.1; returns the function that removes them. */
+/** Installs the signal handlers (C94, C95); returns the function that removes them. */
 export function installSignalHandlers(
   control: JobControl,
   source: SignalSource,

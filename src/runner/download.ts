@@ -1,5 +1,5 @@
 /**
- * Downloading the job's results (compat-spec §3.13; C83-C89, C112, C118):
+ * Downloading the job's results (C83-C89, C112, C118):
  * read the result archive's central directory with ranged GETs, then fetch
  * and write only the members the patterns select whose CRC-32 differs from
  * the local file. Each file is written to a temporary name and renamed, so an

@@ -1,6 +1,6 @@
 /**
- * The environment variables a job gets, and how they reach it (compat-spec
- * §1.5 and §3.6, C15-C18, C58-C61).
+ * The environment variables a job gets, and how they reach it (C15-C18,
+ * C58-C61).
  *
  * What: with any envdir (NEXTSTRAIN_RUNTIME_ENVDIRS first, then `--envdir`) or
  * any `--env`, the variables of the envdirs in order, then `--env` overriding by

@@ -1,5 +1,5 @@
 /**
- * The program the job runs and its arguments (compat-spec §1.4, C9-C14).
+ * The program the job runs and its arguments (C9-C14).
  *
  * For the default program, Snakemake, the Nextstrain CLI adds what a build needs
  * without the user repeating themselves: `--cores` from `--cpus` (or `all`), a

@@ -1,8 +1,7 @@
 /**
  * Following a job to its end: status changes as `Job now <STATUS>`, reasons a
  * waiting job is stuck (shown as soon as Batch gives one), live logs, and the
- * final `Job <STATUS> after <M.m> minutes (<reason>)` line (compat-spec §3.11,
- * §3.12; C74-C82, C116).
+ * final `Job <STATUS> after <M.m> minutes (<reason>)` line (C74-C82, C116).
  *
  * DescribeJobs runs at once, then every 2 s for the first minute and every
  * 6 s after (the Nextstrain CLI polls every 6 s from the start; early polls

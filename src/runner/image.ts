@@ -1,6 +1,6 @@
 /**
  * Container image names and the features an image is known to support
- * (compat-spec §1.6, C20).
+ * (C20).
  *
  * The Nextstrain CLI splits an image name into repository and tag, with the tag
  * `latest` implied, and decides what the image supports by its tag alone:
@@ -51,7 +51,7 @@ export function sameImage(a: string, b: string): boolean {
 
 /** The first image tag that has each feature. */
 export const IMAGE_FEATURES = {
-  /** The job reads its environment from an env.d archive in S3 (§3.6). */
+  /** The job reads its environment from an env.d archive in S3 (C58). */
   envd: "build-20230613T204512Z",
   /** The job unpacks `../<name>/` overlay members (`--augur`, `--auspice`, `--fauna`) over the image's copies. */
   awsBatchOverlays: "build-20250321T184358Z",

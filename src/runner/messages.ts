@@ -1,7 +1,7 @@
 /**
  * The message blocks printed while watching a job: the control hints after
- * "Watching job status" (compat-spec §4.2, C96) and the block printed on
- * detaching (§4.3, C97, C98), with the Nextstrain CLI's exact texts; and the
+ * "Watching job status" (C96) and the block printed on
+ * detaching (C97, C98), with the Nextstrain CLI's exact texts; and the
  * re-attach lines that end any failure once a job exists.
  *
  * The detach block names this tool's own commands. It offers both:

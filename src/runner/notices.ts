@@ -1,6 +1,6 @@
 /**
  * Notices about transient trouble, said once per run and service rather than
- * once per retried request (design.md R1, R2).
+ * once per retried request (R1, R2).
  */
 import { describeAwsError } from "../aws/errors.js";
 import type { Reporter } from "../ui/reporter.js";

@@ -1,12 +1,12 @@
 /**
  * The build plan: everything a run needs that can be worked out before any
  * AWS call, in the Nextstrain CLI's pre-flight order after the directory
- * checks (compat-spec §3.1, C44): the image name, the program's argv with the
+ * checks (C44): the image name, the program's argv with the
  * Snakemake arguments injected (and their warnings), the job's environment,
  * and the upload and download patterns. Bad input fails here, before anything
  * is uploaded.
  *
- * Secrets (design.md S1): with images too old for env.d, variables would be
+ * Secrets (S1): with images too old for env.d, variables would be
  * visible in DescribeJobs, so credentials and other secret-looking variables
  * are left out, with a warning, instead of being passed in the clear. A
  * forwarded AWS_SESSION_TOKEN gets a warning too: session credentials expire

@@ -1,6 +1,6 @@
 /**
  * A build on AWS Batch, stage by stage, as the Nextstrain CLI runs it
- * (compat-spec §3): upload the build directory, submit the job (or attach to
+ * (docs/architecture.md#stages): upload the build directory, submit the job (or attach to
  * one), watch it with its logs, download what it changed, and return its exit
  * status. This module only orders the stages; each lives in its own module
  * and every AWS call is behind src/aws/.

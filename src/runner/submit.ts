@@ -1,7 +1,7 @@
 /**
  * Submitting the job: choose (or derive) the job definition for the image,
  * then SubmitJob with the exact request shape the nextstrain/base image
- * expects (compat-spec §3.7, §3.8; C62-C69).
+ * expects (C62-C69).
  */
 import type { BatchClient, KeyValuePair, SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { describeActiveDefinitions, registerDefinition } from "../aws/batch.js";

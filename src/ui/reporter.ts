@@ -2,7 +2,7 @@
  * All output goes through a Reporter, so the core never writes to the terminal.
  *
  * Stage lines, per-file lines, job log lines and progress go to stdout; warnings
- * and errors go to stderr (compat-spec C92). Two forms: on a terminal, labels are
+ * and errors go to stderr (C92). Two forms: on a terminal, labels are
  * bold (unless NO_COLOR), per-file lines give way to one progress line; without a
  * terminal, plain lines only and every per-file line is printed, as the
  * Nextstrain CLI prints them.

@@ -1,6 +1,5 @@
 /**
- * Quoting for POSIX shells, as Python's shlex.quote does it (compat-spec §4.3,
- * C98): the re-attach command printed when detaching is quoted this way, so the
+ * Quoting for POSIX shells, as Python's shlex.quote does it (C98): the re-attach command printed when detaching is quoted this way, so the
  * text users copy (or take with `tail -n1`) is the text the Nextstrain CLI prints.
  *
  * A word made only of ASCII letters, digits and `@%+=:,./-_` stays as it is;

@@ -1,6 +1,6 @@
 /**
  * Terminal styling decisions, made once at start-up: bold only when the stream is
- * a terminal and NO_COLOR is unset or empty (compat-spec C93; https://no-color.org).
+ * a terminal and NO_COLOR is unset or empty (C93; https://no-color.org).
  */
 
 export interface Style {

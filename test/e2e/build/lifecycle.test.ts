@@ -1,5 +1,5 @@
 // `build --aws-batch` end to end on the local AWS stack, with the real binary:
-// upload, submit, follow, download, exit status (compat-spec §3).
+// upload, submit, follow, download, exit status (docs/architecture.md#stages).
 import { DescribeJobDefinitionsCommand, BatchClient } from "@aws-sdk/client-batch";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -105,7 +105,7 @@ describe("build --aws-batch", () => {
 });
 
 describe("jobs that do not end well", () => {
-  it("shows why a job is stuck RUNNABLE as soon as Batch says (C82, design §3)", async () => {
+  it("shows why a job is stuck RUNNABLE as soon as Batch says (C82, docs/architecture.md#aws-facts)", async () => {
     const dir = scriptBuild("stuck", "echo never");
     const running = startNextstrainTs([...SCRIPT, "--cpus", "4096", dir]);
     await running.waitFor(/Job is waiting: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT/);

@@ -1,6 +1,6 @@
 // Job control end to end, with the real binary through pipes: cancelling,
-// detaching, re-attaching, and job records that outlive Batch (compat-spec
-// §3.9, §3.10, §4). terminal.test.ts does the same on a terminal.
+// detaching, re-attaching, and job records that outlive Batch
+// (docs/compatibility.md#attaching, #signals-and-detaching). terminal.test.ts does the same on a terminal.
 import { DescribeJobsCommand, BatchClient } from "@aws-sdk/client-batch";
 import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";

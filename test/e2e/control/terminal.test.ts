@@ -1,5 +1,5 @@
 // Job control on a terminal, with the real binary under a pseudo-terminal:
-// Control-C twice cancels, once does not, Control-Z detaches (compat-spec §4).
+// Control-C twice cancels, once does not, Control-Z detaches (C95, C99).
 import { BatchClient, DescribeJobsCommand } from "@aws-sdk/client-batch";
 import { readFileSync } from "node:fs";
 import path from "node:path";

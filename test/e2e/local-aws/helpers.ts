@@ -101,7 +101,7 @@ export async function readWorkdir(s3: S3Client, url: string): Promise<{ members:
   };
 }
 
-/** The container command the Nextstrain tools submit (compat-spec §3.8). */
+/** The container command the Nextstrain tools submit (C68). */
 export function nextstrainCommand(argv: string[], chdir = "/nextstrain/build"): string[] {
   return ["/sbin/entrypoint-aws-batch", "env", "--chdir", chdir, "--", ...argv];
 }

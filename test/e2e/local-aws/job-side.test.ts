@@ -1,4 +1,4 @@
-// The job side of the nextstrain/base image (compat-spec §5) as the stack runs
+// The job side of the nextstrain/base image (C103-C107) as the stack runs
 // it: sandboxes that keep jobs apart, env.d delivery and deletion, overlays,
 // the archive update rules for .snakemake/, tracing, custom images.
 import { RegisterJobDefinitionCommand } from "@aws-sdk/client-batch";

@@ -18,7 +18,7 @@ const sha256 = (value: string) => createHash("sha256").update(value).digest("hex
 
 describe("S1: secrets", () => {
   // With --env, only those variables go to the job; without, the well-known
-  // ones (AWS credentials among them) are forwarded (compat-spec §1.5).
+  // ones (AWS credentials among them) are forwarded (C16).
   it.each([
     ["--env values", ["PLANTED", "INHERITED"]],
     ["forwarded AWS credentials", ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]],

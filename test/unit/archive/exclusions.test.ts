@@ -1,5 +1,4 @@
-// Table tests for the built-in upload and download rules (compat-spec §3.5.1,
-// §3.13, §A.1). PurePath expectations were observed with Python 3.11.
+// Table tests for the built-in upload and download rules (C52, C86). PurePath expectations were observed with Python 3.11.
 import { describe, expect, it } from "vitest";
 import {
   downloadVerdict,
@@ -135,7 +134,7 @@ describe("isUnsafeMemberName (C85, C112)", () => {
   });
 });
 
-describe("downloadVerdict: compat-spec §A.1 final decision, no patterns (C86, C112)", () => {
+describe("downloadVerdict: the Nextstrain CLI's final decision, no patterns (C86, C112)", () => {
   const all = downloadSelector(true);
   const vectors: Array<[string, MemberVerdict]> = [
     ["./", "extract"], // then left alone: a directory's CRC 0 equals the member's

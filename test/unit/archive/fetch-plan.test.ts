@@ -1,5 +1,5 @@
 // Coalescing the spans of changed members into ranged GETs, and fetching the
-// groups ahead with a bounded number in flight (design.md P2).
+// groups ahead with a bounded number in flight (P2).
 import { describe, expect, it } from "vitest";
 import { coalesceSpans, PrefetchingSource, type CoalesceOptions, type Span } from "../../../src/archive/fetch-plan.js";
 import type { RangeSource } from "../../../src/archive/zip-reader.js";

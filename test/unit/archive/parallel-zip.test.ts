@@ -93,7 +93,7 @@ describe("the parallel upload archive and Info-ZIP", () => {
     const archive = join(work, "workdir.zip");
     await writeUploadArchive(root, archive);
 
-    // The job: unzip, change two files, add results/, zip -u (compat-spec §5.4).
+    // The job: unzip, change two files, add results/, zip -u (C104, C105).
     const job = await scratchDir();
     infoZip("unzip", ["-q", archive], { cwd: job });
     await appendFile(join(job, "data/sequences.fasta"), ">new\nACGT\n");

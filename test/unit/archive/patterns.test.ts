@@ -1,12 +1,13 @@
-// Table tests for the user's path patterns (compat-spec §1.8, §1.9, §A.1, §A.2).
-// Expected values are the Nextstrain CLI's (wcmatch 11.0.1 with its flags),
-// either from the spec's vectors or observed by running that wcmatch.
+// Table tests for the user's path patterns (C24-C28).
+// Expected values are the Nextstrain CLI's: wcmatch 11.0.1 with its flags.
+// The vectors follow that version, pinned (docs/dependencies.md#picomatch-and-minimatch):
+// every one was run through wcmatch 11.0.1 (with bracex 3.0) and agrees.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { downloadSelector, expandBraces, uploadExcluder, validatePattern } from "../../../src/archive/patterns.js";
 import { UserError } from "../../../src/errors.js";
 
-describe("downloadSelector: compat-spec §A.1 truth table (C26, C27)", () => {
+describe("downloadSelector: the Nextstrain CLI's truth table (C26, C27)", () => {
   // Member names as they are in the archive; directories keep their trailing slash.
   const columns: Record<string, string[]> = {
     "results/**": ["results/**"],
@@ -35,7 +36,7 @@ describe("downloadSelector: compat-spec §A.1 truth table (C26, C27)", () => {
   });
 });
 
-describe("downloadSelector: compat-spec §A.1 single-pattern vectors (C26, C27)", () => {
+describe("downloadSelector: single-pattern vectors (C26, C27)", () => {
   const vectors: Array<[string, string[], boolean]> = [
     ["auspice/zika.json", ["auspice/*.json"], true],
     ["auspice/sub/zika.json", ["auspice/*.json"], false],
@@ -239,7 +240,7 @@ describe("validatePattern", () => {
 });
 
 /**
- * A small file tree for the upload tests (compat-spec §A.2), as absolute
+ * A small file tree for the upload tests (C28), as absolute
  * paths under ROOT. `links` maps a symlink to its target.
  */
 const ROOT = "/home/u/build";
@@ -279,7 +280,7 @@ function excludedIn(patterns: string[], entries: Array<[string, boolean]> = tree
   return entries.filter(([p, isDir]) => excluded(path.join(ROOT, p), isDir)).map(([p]) => p);
 }
 
-describe("uploadExcluder: compat-spec §A.2 vectors (C28)", () => {
+describe("uploadExcluder: the Nextstrain CLI's vectors (C28)", () => {
   const nonDot = ["results", "results/a.json", "results/sub", "results/sub/b.json", "data", "data/big.fasta", "Snakefile"];
   const vectors: Array<[string, string[]]> = [
     ["results/**", ["results", "results/a.json", "results/sub", "results/sub/b.json"]],

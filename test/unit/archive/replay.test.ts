@@ -1,5 +1,5 @@
-// The job-side replay of compat-spec Appendix A.4: our archive goes through
-// Info-ZIP exactly as entrypoint-aws-batch uses it (§5.2), and the updated
+// The job side replayed locally: our archive goes through
+// Info-ZIP exactly as entrypoint-aws-batch uses it (C104), and the updated
 // archive comes back through our reader and extractor.
 import { chmod, copyFile, mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -150,6 +151,35 @@ describe("writeZip layout and format (C54, C55, C56)", () => {
     expect(names).toHaveLength(count + 2);
     expect(names.slice(-2)).toEqual(["last.txt", "added.txt"]);
   }, 60_000);
+});
+
+describe("writeZip ZIP64 members", () => {
+  it("gives a member that needs ZIP64 sizes a ZIP64 extra field and version 45 in its local header too, so zip -u does not warn", async () => {
+    // Whether a member needs ZIP64 is decided from its walked size, before it is
+    // read: a 1-byte member that was 3.75 GiB when walked has the headers of a
+    // large one without writing gigabytes. Without the local field (archiver
+    // leaves it out), Zip 3.0 warns on `zip -u`: "Local Version Needed To
+    // Extract does not match CD".
+    const work = await scratchDir();
+    const out = join(work, "big.zip");
+    const member: ZipMember = { name: "big.bin", path: join(work, "big.bin"), data: Buffer.from("x"), isDirectory: false, size: 0xf000_0000, mode: 0o644, mtime: new Date() };
+    await writeArchive(out, (async function* () {
+      yield member;
+    })());
+    const bytes = await readFile(out);
+    const nameLength = bytes.readUInt16LE(26);
+    expect(bytes.readUInt32LE(0)).toBe(0x04034b50);
+    expect(bytes.readUInt16LE(4)).toBe(45);
+    expect(bytes.readUInt16LE(28)).toBeGreaterThanOrEqual(4);
+    expect(bytes.readUInt16LE(30 + nameLength)).toBe(0x0001);
+    expect(zipinfoVerbose(out, "big.bin")["minimum software version required to extract"]).toMatch(/^4\.5/);
+
+    await writeFile(join(work, "added.txt"), "added\n");
+    const update = spawnSync("zip", ["-u", out, "added.txt"], { cwd: work, encoding: "utf8" });
+    expect(update.status).toBe(0);
+    expect(update.stdout + update.stderr).not.toMatch(/warning/i);
+    expect(infoZip("unzip", ["-tq", out])).toMatch(/No errors detected/);
+  });
 });
 
 describe("writeZip failures", () => {

@@ -10,7 +10,7 @@ const client = new BatchClient({ region: "us-east-1" });
 beforeEach(() => batch.reset());
 
 describe("DescribeJobs", () => {
-  it("asks for at most 100 ids a call (design §3)", async () => {
+  it("asks for at most 100 ids a call (docs/architecture.md#aws-facts)", async () => {
     batch.on(DescribeJobsCommand).callsFake(async (input: { jobs: string[] }) => ({ jobs: input.jobs.map((jobId) => ({ jobId, status: "RUNNING" })) }));
     const ids = Array.from({ length: 250 }, (_, i) => `job-${i}`);
     const jobs = await describeJobs(client, ids);

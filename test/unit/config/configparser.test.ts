@@ -12,6 +12,7 @@ s3-bucket: colon-bucket
 job = %(base)s-job
 memory = 100%%
 image =
+quoted = "kept"
 notes = first
   second
 
@@ -30,6 +31,7 @@ describe("ConfigParser-compatible reading (C36)", () => {
     ["aws-batch", "job", "shared-job"],
     ["aws-batch", "memory", "100%"],
     ["aws-batch", "image", ""],
+    ["aws-batch", "quoted", '"kept"'],
     ["aws-batch", "notes", "first\nsecond\n\nthird"],
     ["aws-batch", "base", "shared"],
     ["core", "runner", "aws-batch"],
@@ -68,6 +70,28 @@ describe("ConfigParser-compatible reading (C36)", () => {
   ])("rejects a bad interpolation in %j when the value is read", (text, message) => {
     const file = parseIni(text);
     expect(() => file.get("a", "x")).toThrow(message);
+  });
+
+  // Observed with Python 3.11's configparser.ConfigParser().read_string(text).sections().
+  it.each([
+    ["[a]b]", "a]b"],
+    ["[a]b]c", "a]b"],
+    ["[a]]", "a]"],
+    ["[]]", "]"],
+    ["[[a]", "[a"],
+    ["[a] trailing words", "a"],
+    ["[a] ; not a comment", "a"],
+    ["[ spaced ]", " spaced "],
+    ["[a=b]", "a=b"],
+    ["[a:b]", "a:b"],
+  ])("reads the header %j as section %j, as ConfigParser does", (header, section) => {
+    const file = parseIni(`${header}\nk = 1\n`);
+    expect(file.sections()).toEqual([section]);
+    expect(file.get(section, "k")).toBe("1");
+  });
+
+  it("does not take `[]` for a section header", () => {
+    expect(() => parseIni("[x]\n[]\n")).toThrow(/neither a \[section\] header/);
   });
 });
 

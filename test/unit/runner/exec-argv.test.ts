@@ -20,7 +20,7 @@ const memWarning =
   "you expect.";
 
 describe("execArgv", () => {
-  it("builds the worked example of compat-spec §1.4 (C9, C11, C13)", () => {
+  it("builds the Nextstrain CLI's worked example (C9, C11, C13)", () => {
     expect(run(["--forceall"], { cpus: 8, memoryBytes: 14 * GIB })).toStrictEqual({
       argv: [
         "snakemake",
