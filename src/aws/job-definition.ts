@@ -12,7 +12,7 @@
  */
 import type { JobDefinition, RegisterJobDefinitionRequest } from "@aws-sdk/client-batch";
 import { InternalError, UserError } from "../errors.js";
-import { sameImage, splitImageName } from "../runner/image.js";
+import { sameImage, splitImageName } from "../config/image-name.js";
 
 /** The highest ACTIVE revision among `definitions` (a DescribeJobDefinitions page), if any. */
 export function latestActiveRevision(definitions: readonly JobDefinition[]): JobDefinition | undefined {

@@ -1,6 +1,6 @@
 /**
  * What the user asked for on the command line, after parsing and before any
- * setting is resolved: the input of the build and attach commands.
+ * setting is resolved: the input of the commands.
  */
 
 /** Which files to download: everything, nothing, or an ordered list of patterns (`!` = excluded). */
@@ -38,4 +38,10 @@ export interface BuildRequest {
   verbose: boolean;
   /** --job-info: where to write the job's id, run id and status as JSON. */
   jobInfo?: string;
+}
+
+export interface JobsRequest {
+  all: boolean;
+  json: boolean;
+  prune: boolean;
 }

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { expandOptionPrefixes } from "../../../src/cli/argv.js";
-import { parseCommandLine, type Invocation } from "../../../src/cli.js";
+import { parseCommandLine, type Invocation } from "../../../src/cli/parse.js";
 import type { BuildRequest } from "../../../src/cli/request.js";
 import { UsageError } from "../../../src/errors.js";
 

@@ -9,13 +9,11 @@
  */
 import { Command, CommanderError, type Option } from "commander";
 import type { Writable } from "node:stream";
-import { expandOptionPrefixes, type LongOption } from "./cli/argv.js";
-import { buildOptions, DownloadRecorder, followOptions, OTHER_RUNTIMES, type OptionContext } from "./cli/options.js";
-import type { BuildRequest } from "./cli/request.js";
-import type { JobsRequest } from "./commands/jobs.js";
-import { UsageError } from "./errors.js";
-import { PROGRAM } from "./program.js";
-
+import { expandOptionPrefixes, type LongOption } from "./argv.js";
+import { buildOptions, DownloadRecorder, followOptions, OTHER_RUNTIMES, type OptionContext } from "./options.js";
+import type { BuildRequest, JobsRequest } from "./request.js";
+import { UsageError } from "../errors.js";
+import { PROGRAM } from "../program.js";
 
 export type Invocation =
   | { kind: "done" }
