@@ -7,13 +7,16 @@
  * options only before the directory (C1), a `--` right after the directory is
  * dropped (C2), unambiguous prefixes (C3), usage errors with exit status 2 (C4).
  */
-import { Command, CommanderError, type Option } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import type { Writable } from "node:stream";
-import { expandOptionPrefixes, type LongOption } from "./argv.js";
-import { buildOptions, DownloadRecorder, followOptions, OTHER_RUNTIMES, type OptionContext } from "./options.js";
-import type { BuildRequest, JobsRequest } from "./request.js";
+import type { SettingFlags } from "../config/resolve.js";
+import type { SettingsTable } from "../config/setting-row.js";
+import { SETTINGS } from "../config/settings.js";
 import { UsageError } from "../errors.js";
 import { PROGRAM } from "../program.js";
+import { expandOptionPrefixes, type LongOption } from "./argv.js";
+import { buildOptions, DownloadRecorder, flaglessSettingsHelp, followOptions, inHelpOrder, OTHER_RUNTIMES, settingOptions, type OptionContext } from "./options.js";
+import type { BuildRequest, JobsRequest } from "./request.js";
 
 export type Invocation =
   | { kind: "done" }
@@ -25,6 +28,8 @@ export interface ParseContext {
   cwd: string;
   version: string;
   stdout: Writable;
+  /** The settings whose flags the commands take: the tool's own, unless a test adds rows. */
+  table?: SettingsTable;
 }
 
 export const USAGE: Record<string, string> = {
@@ -34,8 +39,11 @@ export const USAGE: Record<string, string> = {
   "": `usage: ${PROGRAM} <command> [options]\n       ${PROGRAM} --help`,
 };
 
+type Found = (invocation: Invocation) => void;
+
 export function parseCommandLine(argv: readonly string[], context: ParseContext): Invocation {
   let invocation: Invocation = { kind: "done" };
+  const found: Found = (parsed) => (invocation = parsed);
   const program = new Command(PROGRAM)
     .description("Run Nextstrain pathogen builds on AWS Batch.")
     .version(context.version, "--version", "Print the version and exit")
@@ -44,47 +52,9 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
     .helpCommand(false)
     .exitOverride()
     .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: () => {}, outputError: () => {} });
-
-  const build = program
-    .command("build")
-    .usage("[options] <directory> [...]")
-    .description("Run a pathogen build on AWS Batch: upload <directory>, run the workflow, follow it, download its results.")
-    .argument("[directory]", "the build directory (within a pathogen repository, the repository is uploaded)")
-    .argument("[args...]", "everything after the directory goes to the executed program (Snakemake by default)")
-    .passThroughOptions()
-    .helpOption("-h, --help", "Show this help and exit");
-  const buildDownload = new DownloadRecorder();
-  const buildContext: OptionContext = { command: "build", cwd: context.cwd };
-  for (const option of [...buildOptions(buildContext), ...followOptions(buildContext, buildDownload)]) build.addOption(option);
-  build.on("option:no-download", () => buildDownload.disable());
-  build.action((directory: string | undefined, args: string[], options: Record<string, unknown>) => {
-    invocation = { kind: "build", request: toRequest(directory, args, options, buildDownload, OTHER_RUNTIMES) };
-  });
-
-  const attach = program
-    .command("attach")
-    .usage("[options] <job-id> [<directory>]")
-    .description("Re-attach to a job: show its status and logs, wait for it, download its results.")
-    .argument("<job-id>", "the AWS Batch job id printed when the job was submitted")
-    .argument("[directory]", "where to download results (the build directory)")
-    .helpOption("-h, --help", "Show this help and exit");
-  const attachDownload = new DownloadRecorder();
-  for (const option of followOptions({ command: "attach", cwd: context.cwd }, attachDownload)) attach.addOption(option);
-  attach.on("option:no-download", () => attachDownload.disable());
-  attach.action((jobId: string, directory: string | undefined, options: Record<string, unknown>) => {
-    invocation = { kind: "attach", request: { ...toRequest(directory, [], options, attachDownload, []), awsBatch: true, attach: jobId } };
-  });
-
-  program
-    .command("jobs")
-    .description("List the jobs submitted from this machine that need attention, with their live status.")
-    .option("--all", "List every recorded job, also finished ones whose results were downloaded")
-    .option("--json", "Print the records as JSON")
-    .option("--prune", "Remove the records of finished jobs whose results were downloaded")
-    .helpOption("-h, --help", "Show this help and exit")
-    .action((options: { all?: boolean; json?: boolean; prune?: boolean }) => {
-      invocation = { kind: "jobs", request: { all: options.all === true, json: options.json === true, prune: options.prune === true } };
-    });
+  addBuild(program, context, found);
+  addAttach(program, context, found);
+  addJobs(program, context, found);
 
   const [first, ...rest] = argv;
   const command = first === undefined ? undefined : program.commands.find((candidate) => candidate.name() === first);
@@ -103,45 +73,114 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
   return invocation;
 }
 
+function addBuild(program: Command, context: ParseContext, found: Found): void {
+  const build = subcommand(program, "build", "Run a pathogen build on AWS Batch: upload <directory>, run the workflow, follow it, download its results.", {
+    usage: "[options] <directory> [...]",
+    args: {
+      "[directory]": "the build directory (within a pathogen repository, the repository is uploaded)",
+      "[args...]": "everything after the directory goes to the executed program (Snakemake by default)",
+    },
+  }).passThroughOptions();
+  const optionContext: OptionContext = { command: "build", cwd: context.cwd };
+  const download = new DownloadRecorder();
+  const settings = addOptions(build, optionContext, context.table, [...buildOptions(optionContext), ...followOptions(download)]);
+  build.on("option:no-download", () => download.disable());
+  build.action((directory: string | undefined, args: string[], options: Record<string, unknown>) => {
+    found({ kind: "build", request: toRequest({ directory, args, options, download, settingFlags: givenSettings(build, settings), otherRuntimes: OTHER_RUNTIMES }) });
+  });
+}
+
+function addAttach(program: Command, context: ParseContext, found: Found): void {
+  const attach = subcommand(program, "attach", "Re-attach to a job: show its status and logs, wait for it, download its results.", {
+    usage: "[options] <job-id> [<directory>]",
+    args: { "<job-id>": "the AWS Batch job id printed when the job was submitted", "[directory]": "where to download results (the build directory)" },
+  });
+  const download = new DownloadRecorder();
+  const settings = addOptions(attach, { command: "attach", cwd: context.cwd }, context.table, followOptions(download));
+  attach.on("option:no-download", () => download.disable());
+  attach.action((jobId: string, directory: string | undefined, options: Record<string, unknown>) => {
+    // Attaching is what --aws-batch --attach does in a build.
+    const settingFlags = { ...givenSettings(attach, settings), runtime: true as const };
+    found({ kind: "attach", request: { ...toRequest({ directory, args: [], options, download, settingFlags, otherRuntimes: [] }), attach: jobId } });
+  });
+}
+
+function addJobs(program: Command, context: ParseContext, found: Found): void {
+  const jobs = subcommand(program, "jobs", "List the jobs submitted from this machine that need attention, with their live status.");
+  addOptions(jobs, { command: "jobs", cwd: context.cwd }, context.table, [
+    new Option("--all", "List every recorded job, also finished ones whose results were downloaded"),
+    new Option("--json", "Print the records as JSON"),
+    new Option("--prune", "Remove the records of finished jobs whose results were downloaded"),
+  ]);
+  jobs.action((options: { all?: boolean; json?: boolean; prune?: boolean }) => {
+    found({ kind: "jobs", request: { all: options.all === true, json: options.json === true, prune: options.prune === true } });
+  });
+}
+
+function subcommand(program: Command, name: string, description: string, more: { usage?: string; args?: Record<string, string> } = {}): Command {
+  const command = program.command(name).description(description);
+  if (more.usage !== undefined) command.usage(more.usage);
+  for (const [term, text] of Object.entries(more.args ?? {})) command.argument(term, text);
+  return command.helpOption("-h, --help", "Show this help and exit");
+}
+
+/**
+ * Adds a command's options (those of its settings, then `others`) in `--help`
+ * order, and the settings it reads from the environment alone to its help;
+ * returns the options of settings, by setting.
+ */
+function addOptions(command: Command, context: OptionContext, table: SettingsTable = SETTINGS, others: readonly Option[]): Map<string, Option> {
+  const settings = settingOptions(context, table);
+  for (const option of inHelpOrder([...settings.values(), ...others])) command.addOption(option);
+  const flagless = flaglessSettingsHelp(context.command, table);
+  if (flagless !== "") command.addHelpText("after", flagless);
+  return settings;
+}
+
+/** The settings' flags given on the command line: the argument's text, or true for a switch. */
+function givenSettings(command: Command, options: ReadonlyMap<string, Option>): SettingFlags {
+  const given: Record<string, string | true> = {};
+  for (const [key, option] of options) {
+    const name = option.attributeName();
+    if (command.getOptionValueSource(name) === "cli") given[key] = option.required || option.optional ? (command.getOptionValue(name) as string) : true;
+  }
+  return given;
+}
+
 function longOptions(options: readonly Option[]): LongOption[] {
   return options.flatMap((option) => (option.long ? [{ name: option.long, takesValue: option.required || option.optional }] : []));
 }
 
-function toRequest(
-  directory: string | undefined,
-  args: string[],
-  options: Record<string, unknown>,
-  download: DownloadRecorder,
-  otherRuntimes: readonly string[],
-): BuildRequest {
+interface Parsed {
+  directory: string | undefined;
+  args: string[];
+  options: Record<string, unknown>;
+  download: DownloadRecorder;
+  settingFlags: SettingFlags;
+  otherRuntimes: readonly string[];
+}
+
+function toRequest({ directory, args, options, download, settingFlags, otherRuntimes }: Parsed): BuildRequest {
   const given = otherRuntimes.filter((flag) => options[camel(flag)] === true);
-  if (options.awsBatch && given.length > 0) {
-    throw new UsageError(`argument ${given[0]}: not allowed with argument --aws-batch`, "build");
+  if (settingFlags.runtime !== undefined && given.length > 0) {
+    throw new UsageError(`argument ${given[0]}: not allowed with argument ${SETTINGS.runtime.flag.name}`, "build");
   }
   if (given.length > 1) throw new UsageError(`argument ${given[1]}: not allowed with argument ${given[0]}`, "build");
   return {
     directory,
     execArgs: args[0] === "--" ? args.slice(1) : args,
-    awsBatch: options.awsBatch === true,
+    settingFlags,
     otherRuntime: given[0],
     detach: options.detach === true,
     detachOnInterrupt: options.detachOnInterrupt === true,
     attach: options.attach as string | undefined,
     cancel: options.cancel === true,
-    cpus: options.cpus as number | undefined,
-    memory: options.memory as number | undefined,
     download: download.value,
     excludeFromUpload: (options.excludeFromUpload as string[] | undefined) ?? [],
     logs: options.logs !== false,
     env: (options.env as string[] | undefined) ?? [],
     envdir: (options.envdir as string[] | undefined) ?? [],
-    image: options.image as string | undefined,
-    exec: (options.exec as string | undefined) ?? "snakemake",
-    awsBatchJob: options.awsBatchJob as string | undefined,
-    awsBatchQueue: options.awsBatchQueue as string | undefined,
-    awsBatchS3Bucket: options.awsBatchS3Bucket as string | undefined,
-    awsBatchCpus: options.awsBatchCpus as number | undefined,
-    awsBatchMemory: options.awsBatchMemory as number | undefined,
+    exec: options.exec as string,
     dryRun: options.dryRun === true,
     jobInfo: options.jobInfo as string | undefined,
     verbose: options.verbose === true,

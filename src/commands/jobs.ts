@@ -7,11 +7,12 @@
  * removes the records of finished jobs whose results were downloaded.
  */
 import { describeJobs } from "../aws/batch.js";
-import { createAwsClients, endpointsOf } from "../aws/clients.js";
+import { createAwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
 import { JobState } from "../aws/job-state.js";
 import type { JobsRequest } from "../cli/request.js";
 import { loadSettings } from "../config/load.js";
+import { endpointsOf } from "../config/resolve.js";
 import { resolvePaths } from "../config/paths.js";
 import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../state/job-status.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";

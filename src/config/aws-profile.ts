@@ -1,11 +1,7 @@
 /**
- * The AWS region for Batch and CloudWatch Logs (C42, C120).
- *
- * The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION and the profile's
- * `region`, then falls back to us-east-1; the JavaScript SDK reads only
- * AWS_REGION and throws without a region. We resolve it ourselves:
- * AWS_REGION, AWS_DEFAULT_REGION, the profile's region in the AWS config file,
- * then us-east-1.
+ * The AWS profile in use and its keys in the AWS config file, read the way
+ * botocore reads them, because the Nextstrain CLI takes the region from there
+ * (C42, C120) and the JavaScript SDK does not.
  */
 
 /** The profile botocore would use: AWS_PROFILE, then AWS_DEFAULT_PROFILE, then "default". */
@@ -14,12 +10,14 @@ export function awsProfileName(env: NodeJS.ProcessEnv): string {
 }
 
 /**
- * The `region` of a profile in the text of an AWS config file (~/.aws/config),
- * where profiles are `[default]` and `[profile NAME]`. The AWS format is only
- * INI-like (nested `s3 =` blocks, no interpolation), so it is scanned, not parsed.
+ * The value of `key` (e.g. `region`) of a profile in the text of an AWS config
+ * file (~/.aws/config), where profiles are `[default]` and `[profile NAME]`.
+ * The AWS format is only INI-like (nested `s3 =` blocks, no interpolation),
+ * so it is scanned, not parsed.
  */
-export function profileRegion(configText: string, profile: string): string | undefined {
+export function profileValue(configText: string, profile: string, key: string): string | undefined {
   const wanted = profile === "default" ? ["default", "profile default"] : [`profile ${profile}`];
+  const option = new RegExp(`^${key.replace(/[^\w-]/g, "\\$&")}\\s*=\\s*(?<value>\\S+)`);
   let inProfile = false;
   for (const raw of configText.split(/\r?\n/)) {
     const line = raw.trim();
@@ -29,8 +27,8 @@ export function profileRegion(configText: string, profile: string): string | und
       continue;
     }
     if (!inProfile || raw.startsWith(" ") || raw.startsWith("\t")) continue;
-    const option = /^region\s*=\s*(?<value>\S+)/.exec(line);
-    if (option?.groups) return option.groups.value;
+    const value = option.exec(line)?.groups?.value;
+    if (value !== undefined) return value;
   }
   return undefined;
 }
