@@ -72,6 +72,7 @@ export interface BuiltInDefault {
 
 /** Another setting's value, when it has one (`as` turns it into this setting's); else unset. */
 export interface FollowingDefault<T> {
+  /** The key of the row it follows ("cpus"). */
   follows: string;
   as: (value: unknown) => T;
   otherwise: { origin: string; shows?: string };
@@ -97,7 +98,7 @@ export interface SettingRow<T> {
   default: BuiltInDefault | FollowingDefault<NoInfer<T>>;
   /** The AWS resource the value names, so a failure about it can say which setting named it. */
   names?: { kind: ResourceKind; of?(value: T): string };
-  /** The commands whose command line (or, without a flag, whose `--help`) offers it. */
+  /** The commands that take it: their command line offers its flag (without one, their `--help` names it); `build --dry-run` shows those of `build`. */
   commands: readonly CommandName[];
 }
 
