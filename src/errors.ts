@@ -25,6 +25,32 @@ export class UserError extends ExpectedError {
   }
 }
 
+/** The kinds of AWS resource a setting can name. */
+export type ResourceKind = "job queue" | "job definition" | "S3 bucket" | "image" | "region";
+
+/** A resource an error is about, by the name the tool used for it. */
+export interface NamedResource {
+  kind: ResourceKind;
+  name: string;
+}
+
+/**
+ * A failure about AWS resources the tool was told to use (a queue that does
+ * not exist, a bucket it cannot read). The AWS layer names the resources; the
+ * layer that chose those names adds which setting did and where that setting
+ * came from (src/config/explain.ts).
+ */
+export class ResourceError extends UserError {
+  constructor(
+    message: string,
+    hint: string | undefined,
+    readonly resources: readonly NamedResource[],
+  ) {
+    super(message, hint);
+    this.name = "ResourceError";
+  }
+}
+
 /** A command-line mistake: usage text plus the message on stderr, exit status 2. */
 export class UsageError extends ExpectedError {
   readonly exitCode = 2;

@@ -14,7 +14,7 @@
 import { availableParallelism, homedir } from "node:os";
 import { readFileSync } from "node:fs";
 import type { Io } from "./commands/context.js";
-import { parseCommandLine, USAGE } from "./cli.js";
+import { parseCommandLine, USAGE } from "./cli/parse.js";
 import { PROGRAM } from "./program.js";
 import { ErrorWithNote, ExpectedError, Interrupted, UsageError, UserError } from "./errors.js";
 import { createReporter, type Reporter } from "./ui/reporter.js";

@@ -1,12 +1,13 @@
 /**
  * The AWS Batch calls the tool makes. Definitions are read across all pages
  * (the Nextstrain CLI reads only the first, C113); DescribeJobs
- * takes at most 100 ids per call. "Not found" answers become UserErrors that
- * name the setting and the region, since a wrong region is the usual cause.
+ * takes at most 100 ids per call. A queue that is not found is a typed error
+ * naming the queue and the region, since a wrong region is the usual cause.
  */
 import type { BatchClient, JobDefinition, JobDetail, RegisterJobDefinitionCommandInput, SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
+import { JobQueueNotFound } from "./resource-errors.js";
 
 const Batch = () => import("@aws-sdk/client-batch");
 
@@ -36,10 +37,7 @@ export async function submitJob(client: BatchClient, input: SubmitJobCommandInpu
   } catch (error) {
     const message = describeAwsError(error);
     if (awsErrorName(error) === "ClientException" && /queue/i.test(message) && /not (found|exist)|does not exist|invalid/i.test(message)) {
-      throw new UserError(
-        `The job queue "${input.jobQueue}" was not found in region ${region} (${message}).`,
-        "Check the queue setting (--aws-batch-queue, NEXTSTRAIN_AWS_BATCH_QUEUE or [aws-batch] queue) and the region (AWS_REGION, AWS_DEFAULT_REGION or your profile's region).",
-      );
+      throw new JobQueueNotFound(input.jobQueue ?? "", region, message);
     }
     return explainBatchError(error);
   }

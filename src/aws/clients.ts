@@ -11,17 +11,10 @@
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { Settings } from "../config/resolve.js";
 
 export interface AwsOptions {
   region: string;
   endpoints: { s3?: string; batch?: string; logs?: string };
-}
-
-/** The endpoint settings' values, as the clients take them. */
-export function endpointsOf(settings: Settings): AwsOptions["endpoints"] {
-  const { s3, batch, logs } = settings.endpoints;
-  return { s3: s3.value, batch: batch.value, logs: logs.value };
 }
 
 export interface AwsClients {

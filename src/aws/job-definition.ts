@@ -11,8 +11,9 @@
  * batch:RegisterJobDefinition can still run.
  */
 import type { JobDefinition, RegisterJobDefinitionRequest } from "@aws-sdk/client-batch";
-import { InternalError, UserError } from "../errors.js";
-import { sameImage, splitImageName } from "../runner/image.js";
+import { InternalError } from "../errors.js";
+import { sameImage, splitImageName } from "../config/image-name.js";
+import { DerivedDefinitionMismatch, JobDefinitionNotFound, JobDefinitionWithoutImage } from "./resource-errors.js";
 
 /** The highest ACTIVE revision among `definitions` (a DescribeJobDefinitions page), if any. */
 export function latestActiveRevision(definitions: readonly JobDefinition[]): JobDefinition | undefined {
@@ -36,11 +37,7 @@ export type DefinitionChoice =
  */
 export function chooseDefinition(baseName: string, base: JobDefinition | undefined, image: string): DefinitionChoice {
   if (base === undefined) {
-    throw new UserError(
-      `AWS Batch job definition «${baseName}» does not exist`,
-      "Name an existing job definition with --aws-batch-job, NEXTSTRAIN_AWS_BATCH_JOB or [aws-batch] job in the config file, " +
-        "or create it in AWS Batch (docs/aws-setup.md says how).",
-    );
+    throw new JobDefinitionNotFound(baseName);
   }
   if (sameImage(definitionImage(base), image)) return { kind: "base", name: baseName };
   if (base.revision === undefined) throw new InternalError(`Job definition «${baseName}» was described without a revision`);
@@ -66,13 +63,7 @@ export function derivedDefinitionName(baseName: string, baseRevision: number, im
 export function checkDerivedDefinition(derived: JobDefinition, baseName: string, image: string): void {
   const name = derived.jobDefinitionName ?? "";
   const actual = definitionImage(derived);
-  if (!sameImage(actual, image)) {
-    throw new UserError(
-      `Expected job definition «${name}», derived from «${baseName}», to use image «${image}», but it uses «${actual}» instead`,
-      `Deregister «${name}» in AWS Batch so that it is registered again with the right image, ` +
-        "or use a shorter base name with --aws-batch-job.",
-    );
-  }
+  if (!sameImage(actual, image)) throw new DerivedDefinitionMismatch(name, baseName, image, actual);
 }
 
 /**
@@ -116,12 +107,6 @@ export function registrationInput(base: JobDefinition, name: string, image: stri
 /** The image of a container job definition; others (multi-node, EKS, ECS task properties) cannot be used. */
 function definitionImage(definition: JobDefinition): string {
   const image = definition.containerProperties?.image;
-  if (image === undefined) {
-    const name = definition.jobDefinitionName ?? "";
-    throw new UserError(
-      `AWS Batch job definition «${name}» has no container image (containerProperties.image)`,
-      "Use a single-container job definition with --aws-batch-job, NEXTSTRAIN_AWS_BATCH_JOB or [aws-batch] job in the config file.",
-    );
-  }
+  if (image === undefined) throw new JobDefinitionWithoutImage(definition.jobDefinitionName ?? "");
   return image;
 }

@@ -18,6 +18,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
+import { BucketNotFound, BucketUnreadable } from "./resource-errors.js";
 import { BRIEF, PATIENT, withRetries, type RetryHooks } from "./retry.js";
 
 export interface S3Location {
@@ -43,16 +44,7 @@ export async function checkBucket(client: S3Client, bucket: string): Promise<voi
   try {
     await client.send(new HeadBucketCommand({ Bucket: bucket }));
   } catch (error) {
-    throw (
-      credentialsProblem(error) ??
-      new UserError(
-        `Unable to read from S3 bucket "${bucket}". Possible reasons:\n\n` +
-          "1. Your AWS credentials are invalid.\n" +
-          "2. Your AWS credentials are valid but lack permissions to the bucket.\n" +
-          "3. The bucket does not exist (buckets are not automatically created for safety reasons).",
-        `AWS said: ${bucketProblem(error)}. Check the bucket setting (--aws-batch-s3-bucket, NEXTSTRAIN_AWS_BATCH_S3_BUCKET or [aws-batch] s3-bucket).`,
-      )
-    );
+    throw credentialsProblem(error) ?? new BucketUnreadable(bucket, bucketProblem(error));
   }
 }
 
@@ -194,7 +186,7 @@ export async function uploadStream(client: S3Client, target: S3Location, body: A
       const abort = new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId });
       await withRetries(() => client.send(abort), PATIENT, { sleep: options.sleep }).catch(() => undefined);
     }
-    throw explainS3Error(error, `upload to ${s3Url(target)}`);
+    throw explainS3Error(error, `upload to ${s3Url(target)}`, target.bucket);
   }
 }
 
@@ -232,7 +224,7 @@ export async function openObjectRanges(client: S3Client, location: S3Location, h
   try {
     head = await withRetries(() => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT, hooks);
   } catch (error) {
-    throw explainS3Error(error, `read ${s3Url(location)}`);
+    throw explainS3Error(error, `read ${s3Url(location)}`, location.bucket);
   }
   const size = head.ContentLength ?? 0;
   return {
@@ -262,20 +254,20 @@ export async function openObjectRanges(client: S3Client, location: S3Location, h
           hooks,
         );
       } catch (error) {
-        throw explainS3Error(error, `read ${s3Url(location)}`);
+        throw explainS3Error(error, `read ${s3Url(location)}`, location.bucket);
       }
     },
   };
 }
 
 /** A UserError for what a user can fix; other errors pass through unchanged. */
-export function explainS3Error(error: unknown, doing: string): unknown {
+export function explainS3Error(error: unknown, doing: string, bucket: string): unknown {
   if (error instanceof UserError) return error;
   const credentials = credentialsProblem(error);
   if (credentials) return credentials;
   switch (awsErrorName(error)) {
     case "NoSuchBucket":
-      return new UserError(`Could not ${doing}: the bucket does not exist.`, "Check the bucket setting (--aws-batch-s3-bucket).");
+      return new BucketNotFound(bucket, doing);
     case "NoSuchKey":
     case "NotFound":
       return new UserError(`Could not ${doing}: the object does not exist.`, "It may have been removed by the bucket's lifecycle rule.");

@@ -1,7 +1,8 @@
 /**
  * What the user asked for on the command line, after parsing and before any
- * setting is resolved: the input of the build and attach commands.
+ * setting is resolved: the input of the commands.
  */
+import type { SettingFlags } from "../config/resolve.js";
 
 /** Which files to download: everything, nothing, or an ordered list of patterns (`!` = excluded). */
 export type DownloadSpec = true | false | string[];
@@ -11,31 +12,29 @@ export interface BuildRequest {
   directory?: string;
   /** Arguments after the directory, for the executed program. */
   execArgs: string[];
-  awsBatch: boolean;
+  /** The flags of settings given on the command line, by setting (src/config/settings.ts). */
+  settingFlags: SettingFlags;
   /** A runtime flag of the Nextstrain CLI that this tool does not offer, e.g. "--docker". */
   otherRuntime?: string;
   detach: boolean;
   detachOnInterrupt: boolean;
   attach?: string;
   cancel: boolean;
-  cpus?: number;
-  /** --memory in bytes. */
-  memory?: number;
   download: DownloadSpec;
   excludeFromUpload: string[];
   logs: boolean;
   env: string[];
   envdir: string[];
-  image?: string;
   exec: string;
-  awsBatchJob?: string;
-  awsBatchQueue?: string;
-  awsBatchS3Bucket?: string;
-  awsBatchCpus?: number;
-  awsBatchMemory?: number;
   dryRun: boolean;
   /** --verbose: per-file lines even on a terminal. */
   verbose: boolean;
   /** --job-info: where to write the job's id, run id and status as JSON. */
   jobInfo?: string;
+}
+
+export interface JobsRequest {
+  all: boolean;
+  json: boolean;
+  prune: boolean;
 }

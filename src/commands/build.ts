@@ -7,23 +7,26 @@ import { isAbsolute, resolve } from "node:path";
 import { isDirectory } from "../cli/options.js";
 import type { BuildRequest } from "../cli/request.js";
 import { PROGRAM } from "../program.js";
+import { nameSettings } from "../config/explain.js";
 import { loadSettings } from "../config/load.js";
-import type { Settings } from "../config/resolve.js";
+import { endpointsOf, type Settings } from "../config/resolve.js";
+import { SETTINGS } from "../config/settings.js";
 import { UsageError, UserError } from "../errors.js";
 import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/build-root.js";
-import { createAwsClients, endpointsOf, type AwsClients } from "../aws/clients.js";
+import { createAwsClients, type AwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
-import { planBuild } from "../runner/plan.js";
+import { planBuild, type Planned } from "../runner/plan.js";
 import { findRecord } from "../runner/job-record.js";
 import { runOnBatch } from "../runner/run.js";
 import { JobRecords, recordsDirectory } from "../state/records.js";
+import type { Reporter } from "../ui/reporter.js";
 import { describeSettings } from "../ui/settings-table.js";
 import { shellQuote } from "../ui/shell-quote.js";
 import type { CommandContext } from "./context.js";
 
 export async function buildCommand(request: BuildRequest, context: CommandContext, command: "build" | "attach" = "build"): Promise<number> {
   const { io, reporter } = context;
-  const { settings, warnings, paths } = await loadSettings(request, io.env, io.homedir);
+  const { settings, warnings, paths } = await loadSettings(request.settingFlags, io.env, io.homedir);
   for (const warning of warnings) reporter.warn(warning);
 
   checkRuntimeFlags(request, settings);
@@ -35,49 +38,50 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   // The runner message comes only once a directory is given, as the Nextstrain CLI would only then start its runtime.
   checkRunner(settings, paths.configFile);
 
-  const planned = request.attach === undefined ? planBuild(request, settings, io.env) : undefined;
+  const planned = request.attach === undefined ? planBuild({ ...request, cpus: settings.cpus.value, memory: settings.memory.value }, settings, io.env) : undefined;
   for (const warning of planned?.warnings ?? []) reporter.warn(warning);
 
   if (request.dryRun) {
-    reporter.stage("Settings", "(and where each comes from):");
-    for (const line of describeSettings(settings)) reporter.line(line);
-    if (location) {
-      reporter.stage("Build directory:", location.workingDir);
-      reporter.stage("Uploaded directory (build root):", location.buildRoot);
-      reporter.stage("Working directory in the job:", containerWorkingDir(location));
-    }
-    if (planned) reporter.stage("Command in the job:", planned.plan.argv.join(" "));
-    reporter.line("Dry run: nothing was uploaded or submitted.");
+    showDryRun(reporter, settings, location, planned);
     return 0;
   }
-  return runOnBatch(
-    {
-      settings,
-      location,
-      plan: planned?.plan,
-      attach: request.attach,
-      detach: request.detach,
-      detachOnInterrupt: request.detachOnInterrupt,
-      cancel: request.cancel,
-      logs: request.logs,
-      download: request.download,
-      jobInfo: request.jobInfo === undefined ? undefined : resolve(io.cwd, request.jobInfo),
-    },
-    {
-      records,
-      aws,
-      reporter,
-      stdinIsTTY: io.stdinIsTTY,
-      signals: context.signals,
-    },
-  );
+  const run = {
+    settings,
+    location,
+    plan: planned?.plan,
+    attach: request.attach,
+    detach: request.detach,
+    detachOnInterrupt: request.detachOnInterrupt,
+    cancel: request.cancel,
+    logs: request.logs,
+    download: request.download,
+    jobInfo: request.jobInfo === undefined ? undefined : resolve(io.cwd, request.jobInfo),
+  };
+  try {
+    return await runOnBatch(run, { records, aws, reporter, stdinIsTTY: io.stdinIsTTY, signals: context.signals });
+  } catch (error) {
+    // A missing queue, bucket or job definition: say which setting named it, and where that came from.
+    throw nameSettings(error, settings, SETTINGS);
+  }
+}
+
+function showDryRun(reporter: Reporter, settings: Settings, location: BuildRoot | undefined, planned: Planned | undefined): void {
+  reporter.stage("Settings", "(and where each comes from):");
+  for (const line of describeSettings(settings, SETTINGS, "build")) reporter.line(line);
+  if (location) {
+    reporter.stage("Build directory:", location.workingDir);
+    reporter.stage("Uploaded directory (build root):", location.buildRoot);
+    reporter.stage("Working directory in the job:", containerWorkingDir(location));
+  }
+  if (planned) reporter.stage("Command in the job:", planned.plan.argv.join(" "));
+  reporter.line("Dry run: nothing was uploaded or submitted.");
 }
 
 /** Runtime flags checked before the directory (C44): other runtimes are not offered (C5); job-control flags need AWS Batch (C30). */
 function checkRuntimeFlags(request: BuildRequest, settings: Settings): void {
   if (request.otherRuntime) {
     throw new UsageError(
-      `${request.otherRuntime} is not offered by ${PROGRAM}, which runs builds on AWS Batch only: use --aws-batch, or the Nextstrain CLI for other runtimes`,
+      `${request.otherRuntime} is not offered by ${PROGRAM}, which runs builds on AWS Batch only: use ${SETTINGS.runtime.flag.name}, or the Nextstrain CLI for other runtimes`,
       "build",
     );
   }
@@ -85,7 +89,7 @@ function checkRuntimeFlags(request: BuildRequest, settings: Settings): void {
   if (request.attach !== undefined || request.detach || request.detachOnInterrupt || request.cancel) {
     throw new UserError(
       "The --attach, --detach, --detach-on-interrupt, and --cancel options\nare only supported when using the AWS Batch runtime.",
-      "Did you forget to specify --aws-batch?",
+      `Did you forget to specify ${SETTINGS.runtime.flag.name}?`,
     );
   }
 }
@@ -93,9 +97,10 @@ function checkRuntimeFlags(request: BuildRequest, settings: Settings): void {
 /** AWS Batch is the only runtime here (C5): say how to choose it when the settings chose another. */
 function checkRunner(settings: Settings, configFile: string): void {
   if (settings.runtime.value === "aws-batch") return;
+  const { flag, config } = SETTINGS.runtime;
   throw new UserError(
     `${PROGRAM} runs builds on AWS Batch only, but the runtime here is ${settings.runtime.value} (${settings.runtime.origin}).`,
-    `Add --aws-batch, or make AWS Batch the default by putting these lines in ${configFile}:\n\n    [core]\n    runner = aws-batch`,
+    `Add ${flag.name}, or make AWS Batch the default by putting these lines in ${configFile}:\n\n    [${config.section}]\n    ${config.key} = ${flag.sets}`,
   );
 }
 

@@ -7,20 +7,16 @@
  * removes the records of finished jobs whose results were downloaded.
  */
 import { describeJobs } from "../aws/batch.js";
-import { createAwsClients, endpointsOf } from "../aws/clients.js";
+import { createAwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
 import { JobState } from "../aws/job-state.js";
+import type { JobsRequest } from "../cli/request.js";
 import { loadSettings } from "../config/load.js";
+import { endpointsOf } from "../config/resolve.js";
 import { resolvePaths } from "../config/paths.js";
 import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../state/job-status.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
 import type { CommandContext } from "./context.js";
-
-export interface JobsRequest {
-  all: boolean;
-  json: boolean;
-  prune: boolean;
-}
 
 export async function jobsCommand(request: JobsRequest, context: CommandContext): Promise<number> {
   const { io, reporter } = context;

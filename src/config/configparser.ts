@@ -65,6 +65,29 @@ function firstInvalidLine(bytes: Uint8Array): number | undefined {
 }
 
 export function parseIni(text: string): IniFile {
+  const sections = readSections(text);
+  const defaults = sections.get(DEFAULT_SECTION) ?? new Map<string, string>();
+  const lookup: Lookup = (section, key) => {
+    if (section === DEFAULT_SECTION) return defaults.get(key);
+    const values = sections.get(section);
+    if (!values) return undefined;
+    return values.get(key) ?? defaults.get(key);
+  };
+  return {
+    get(section, key) {
+      const normalised = key.toLowerCase();
+      const value = lookup(section, normalised);
+      return value === undefined ? undefined : interpolate(lookup, section, normalised, value, 1);
+    },
+    sections: () => [...sections.keys()].filter((name) => name !== DEFAULT_SECTION),
+  };
+}
+
+/** A key's raw value in a section, `[DEFAULT]` included. */
+type Lookup = (section: string, key: string) => string | undefined;
+
+/** Each section's keys and raw (not yet interpolated) values, line by line as ConfigParser reads them. */
+function readSections(text: string): Map<string, Map<string, string>> {
   const sections = new Map<string, Map<string, string>>();
   let current: Map<string, string> | undefined;
   let lastKey: string | undefined;
@@ -114,58 +137,42 @@ export function parseIni(text: string): IniFile {
   for (const values of sections.values()) {
     for (const [key, value] of values) values.set(key, value.replace(/\n+$/, ""));
   }
+  return sections;
+}
 
-  const defaults = sections.get(DEFAULT_SECTION) ?? new Map<string, string>();
-
-  const lookup = (section: string, key: string): string | undefined => {
-    if (section === DEFAULT_SECTION) return defaults.get(key);
-    const values = sections.get(section);
-    if (!values) return undefined;
-    return values.get(key) ?? defaults.get(key);
-  };
-
-  const interpolate = (section: string, key: string, value: string, depth: number): string => {
-    if (depth > MAX_INTERPOLATION_DEPTH) {
-      throw new IniError(`value of "${key}" in [${section}] refers to itself through %(...)s too deeply`);
+/** `%(name)s` replaced by the named key's value (interpolated in turn), `%%` by `%`. */
+function interpolate(lookup: Lookup, section: string, key: string, value: string, depth: number): string {
+  if (depth > MAX_INTERPOLATION_DEPTH) {
+    throw new IniError(`value of "${key}" in [${section}] refers to itself through %(...)s too deeply`);
+  }
+  let result = "";
+  let rest = value;
+  while (rest.length > 0) {
+    const at = rest.indexOf("%");
+    if (at < 0) {
+      result += rest;
+      break;
     }
-    let result = "";
-    let rest = value;
-    while (rest.length > 0) {
-      const at = rest.indexOf("%");
-      if (at < 0) {
-        result += rest;
-        break;
-      }
-      result += rest.slice(0, at);
-      rest = rest.slice(at);
-      if (rest.startsWith("%%")) {
-        result += "%";
-        rest = rest.slice(2);
-        continue;
-      }
-      const ref = /^%\((?<name>[^)]+)\)s/.exec(rest);
-      if (!ref?.groups) {
-        throw new IniError(
-          `value of "${key}" in [${section}] has a lone "%": write "%%" for a literal percent sign (value: ${JSON.stringify(value)})`,
-        );
-      }
-      const name = (ref.groups.name as string).toLowerCase();
-      const referenced = lookup(section, name);
-      if (referenced === undefined) {
-        throw new IniError(`value of "${key}" in [${section}] refers to %(${name})s, which is not set`);
-      }
-      result += interpolate(section, name, referenced, depth + 1);
-      rest = rest.slice(ref[0].length);
+    result += rest.slice(0, at);
+    rest = rest.slice(at);
+    if (rest.startsWith("%%")) {
+      result += "%";
+      rest = rest.slice(2);
+      continue;
     }
-    return result;
-  };
-
-  return {
-    get(section, key) {
-      const normalised = key.toLowerCase();
-      const value = lookup(section, normalised);
-      return value === undefined ? undefined : interpolate(section, normalised, value, 1);
-    },
-    sections: () => [...sections.keys()].filter((name) => name !== DEFAULT_SECTION),
-  };
+    const ref = /^%\((?<name>[^)]+)\)s/.exec(rest);
+    if (!ref?.groups) {
+      throw new IniError(
+        `value of "${key}" in [${section}] has a lone "%": write "%%" for a literal percent sign (value: ${JSON.stringify(value)})`,
+      );
+    }
+    const name = (ref.groups.name as string).toLowerCase();
+    const referenced = lookup(section, name);
+    if (referenced === undefined) {
+      throw new IniError(`value of "${key}" in [${section}] refers to %(${name})s, which is not set`);
+    }
+    result += interpolate(lookup, section, name, referenced, depth + 1);
+    rest = rest.slice(ref[0].length);
+  }
+  return result;
 }

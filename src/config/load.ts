@@ -12,14 +12,14 @@ import { readFile } from "node:fs/promises";
 import { UserError } from "../errors.js";
 import { decodeIni, IniError, parseIni, type IniFile } from "./configparser.js";
 import { resolvePaths, type Paths } from "./paths.js";
-import { awsProfileName, profileRegion } from "./region.js";
-import { resolveSettings, type Resolved, type SettingFlags } from "./resolve.js";
+import { awsProfileName, profileValue } from "./aws-profile.js";
+import { resolveSettings, type AwsProfile, type Resolved, type SettingFlags } from "./resolve.js";
 
 /** Reads the files settings come from and resolves the settings, with the paths used. */
 export async function loadSettings(flags: SettingFlags, env: NodeJS.ProcessEnv, userHome: string): Promise<Resolved & { paths: Paths }> {
   const paths = resolvePaths(env, userHome);
-  const [config, profileRegion] = await Promise.all([loadConfigFile(paths.configFile), loadProfileRegion(paths, env)]);
-  return { ...resolveSettings({ flags, env, config, configPath: paths.configFile, profileRegion }), paths };
+  const [config, awsProfile] = await Promise.all([loadConfigFile(paths.configFile), loadAwsProfile(paths, env)]);
+  return { ...resolveSettings({ flags, env, config, configPath: paths.configFile, awsProfile }), paths };
 }
 
 export async function loadConfigFile(path: string): Promise<IniFile> {
@@ -44,12 +44,11 @@ function explainIniErrors<T>(path: string, read: () => T): T {
   }
 }
 
-export async function loadProfileRegion(paths: Paths, env: NodeJS.ProcessEnv): Promise<{ region: string; profile: string; file: string } | undefined> {
+export async function loadAwsProfile(paths: Paths, env: NodeJS.ProcessEnv): Promise<AwsProfile | undefined> {
   const bytes = await readOptional(paths.awsConfigFile, "AWS config file", "AWS_CONFIG_FILE");
   if (bytes === undefined) return undefined;
-  const profile = awsProfileName(env);
-  const region = profileRegion(bytes.toString("utf8"), profile);
-  return region === undefined ? undefined : { region, profile, file: paths.awsConfigFile };
+  const [text, profile, file] = [bytes.toString("utf8"), awsProfileName(env), paths.awsConfigFile];
+  return { profile, file, get: (key) => profileValue(text, profile, key) };
 }
 
 /** The file's bytes; undefined when there is none. `variable` names what points at another file. */

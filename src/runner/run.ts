@@ -144,8 +144,12 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
       const jobId = await beforeJob.submit(() => submitJob(batch, input, aws.region));
       return { jobId, definition, command: input.containerOverrides?.command ?? [] };
     } catch (error) {
-      // C67: any error here ends with the Nextstrain CLI's words.
-      if (error instanceof UserError) throw new UserError(`${error.message}\n\nJob submission failed!`, error.hint);
+      // C67: any error here ends with the Nextstrain CLI's words. A UserError keeps its
+      // class, so the command can still say which setting named a missing resource.
+      if (error instanceof UserError) {
+        error.message += "\n\nJob submission failed!";
+        throw error;
+      }
       throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
     }
   });

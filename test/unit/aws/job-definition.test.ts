@@ -7,6 +7,7 @@ import {
   latestActiveRevision,
   registrationInput,
 } from "../../../src/aws/job-definition.js";
+import { JobDefinitionNotFound } from "../../../src/aws/resource-errors.js";
 import { UserError } from "../../../src/errors.js";
 
 const definition = (revision: number, image = "nextstrain/base", more: Partial<JobDefinition> = {}): JobDefinition => ({
@@ -46,7 +47,9 @@ describe("chooseDefinition (C63, C64, C65)", () => {
   it("fails with the Nextstrain CLI's text when the base does not exist", () => {
     const error = thrown(() => chooseDefinition("my-job", undefined, "nextstrain/base"));
     expect(error.message).toBe("AWS Batch job definition «my-job» does not exist");
-    expect(error.hint).toContain("--aws-batch-job");
+    // Which setting named it is added above the AWS layer (test/unit/config/explain.test.ts).
+    expect(error).toBeInstanceOf(JobDefinitionNotFound);
+    expect((error as JobDefinitionNotFound).resources).toEqual([{ kind: "job definition", name: "my-job" }]);
   });
 
   it.each([

@@ -1,7 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { expandOptionPrefixes } from "../../../src/cli/argv.js";
-import { parseCommandLine, type Invocation } from "../../../src/cli.js";
+import { parseCommandLine, type Invocation } from "../../../src/cli/parse.js";
 import type { BuildRequest } from "../../../src/cli/request.js";
 import { UsageError } from "../../../src/errors.js";
 
@@ -22,7 +22,7 @@ describe("options only before the directory (C1, C2)", () => {
     expect(request("build", "--aws-batch", "zika", "--aws-batch", "--forceall")).toMatchObject({
       directory: "zika",
       execArgs: ["--aws-batch", "--forceall"],
-      awsBatch: true,
+      settingFlags: { runtime: true },
     });
   });
 
@@ -35,20 +35,20 @@ describe("options only before the directory (C1, C2)", () => {
   });
 
   it("accepts --opt=value and --opt value", () => {
-    expect(request("build", "--aws-batch-queue=q1", "--image", "img", ".")).toMatchObject({ awsBatchQueue: "q1", image: "img" });
+    expect(request("build", "--aws-batch-queue=q1", "--image", "img", ".")).toMatchObject({ settingFlags: { queue: "q1", image: "img" } });
   });
 });
 
 describe("unambiguous prefixes (C3)", () => {
   it.each([
-    [["--aws-batch-q", "q"], { awsBatchQueue: "q" }],
-    [["--aws-batch-s3", "b"], { awsBatchS3Bucket: "b" }],
+    [["--aws-batch-q", "q"], { settingFlags: { queue: "q" } }],
+    [["--aws-batch-s3", "b"], { settingFlags: { bucket: "b" } }],
     [["--no-l"], { logs: false }],
     [["--att", "job-1"], { attach: "job-1" }],
-    [["--aws-batch"], { awsBatch: true }],
+    [["--aws-batch"], { settingFlags: { runtime: true } }],
     [["--detach"], { detach: true, detachOnInterrupt: false }],
-    [["--mem=2gib"], { memory: 2 * 1024 ** 3 }],
-    [["--cpu", "4"], { cpus: 4 }],
+    [["--mem=2gib"], { settingFlags: { memory: "2gib" } }],
+    [["--cpu", "4"], { settingFlags: { cpus: "4" } }],
   ])("%j", (flags, expected) => {
     expect(request("build", ...flags, ".")).toMatchObject(expected);
   });
@@ -86,7 +86,7 @@ describe("download list (C24, C25)", () => {
 
 describe("attach command", () => {
   it("is the build --attach request", () => {
-    expect(request("attach", "--no-download", "job-123")).toMatchObject({ attach: "job-123", awsBatch: true, download: false, directory: undefined });
+    expect(request("attach", "--no-download", "job-123")).toMatchObject({ attach: "job-123", settingFlags: { runtime: true }, download: false, directory: undefined });
     expect(request("attach", "job-123", "dir")).toMatchObject({ attach: "job-123", directory: "dir", download: true });
   });
 });

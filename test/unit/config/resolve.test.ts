@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseIni } from "../../../src/config/configparser.js";
 import { ConfigError } from "../../../src/config/errors.js";
-import { resolveSettings, type ResolveInputs, type Settings, type SettingFlags } from "../../../src/config/resolve.js";
+import { resolveSettings, type AwsProfile, type ResolveInputs, type Settings, type SettingFlags } from "../../../src/config/resolve.js";
 
 const CONFIG_PATH = "/home/u/.nextstrain/config";
 
@@ -25,7 +25,7 @@ const CASES: PrecedenceCase[] = [
   {
     name: "job definition",
     pick: (s) => s.job,
-    flag: { awsBatchJob: "flag-job" },
+    flag: { job: "flag-job" },
     env: { NEXTSTRAIN_AWS_BATCH_JOB: "env-job" },
     config: "[aws-batch]\njob = config-job\n",
     values: { flag: "flag-job", env: "env-job", config: "config-job", default: "nextstrain-job" },
@@ -34,7 +34,7 @@ const CASES: PrecedenceCase[] = [
   {
     name: "job queue",
     pick: (s) => s.queue,
-    flag: { awsBatchQueue: "flag-q" },
+    flag: { queue: "flag-q" },
     env: { NEXTSTRAIN_AWS_BATCH_QUEUE: "env-q" },
     config: "[aws-batch]\nqueue = config-q\n",
     values: { flag: "flag-q", env: "env-q", config: "config-q", default: "nextstrain-job-queue" },
@@ -43,7 +43,7 @@ const CASES: PrecedenceCase[] = [
   {
     name: "bucket",
     pick: (s) => s.bucket,
-    flag: { awsBatchS3Bucket: "s3://flag-bucket/runs/" },
+    flag: { bucket: "s3://flag-bucket/runs/" },
     env: { NEXTSTRAIN_AWS_BATCH_S3_BUCKET: "env-bucket/pre" },
     config: "[aws-batch]\ns3-bucket = config-bucket\n",
     values: {
@@ -62,7 +62,7 @@ const CASES: PrecedenceCase[] = [
   {
     name: "vCPUs",
     pick: (s) => s.vcpus,
-    flag: { awsBatchCpus: 16 },
+    flag: { vcpus: "16" },
     env: { NEXTSTRAIN_AWS_BATCH_CPUS: "8" },
     config: "[aws-batch]\ncpus = 4\n",
     values: { flag: 16, env: 8, config: 4, default: undefined },
@@ -71,7 +71,7 @@ const CASES: PrecedenceCase[] = [
   {
     name: "memory",
     pick: (s) => s.memoryMiB,
-    flag: { awsBatchMemory: 30000 },
+    flag: { memoryMiB: "30000" },
     env: { NEXTSTRAIN_AWS_BATCH_MEMORY: "20000" },
     config: "[aws-batch]\nmemory = 10000\n",
     values: { flag: 30000, env: 20000, config: 10000, default: undefined },
@@ -108,52 +108,52 @@ describe.each(CASES)("precedence of the $name setting (C37, C38)", (c) => {
 });
 
 describe("region (C42, C120)", () => {
-  const profile = { region: "eu-west-1", profile: "default", file: "/home/u/.aws/config" };
+  const profile: AwsProfile = { profile: "default", file: "/home/u/.aws/config", get: (key) => (key === "region" ? "eu-west-1" : undefined) };
   it.each([
     ["AWS_REGION", { AWS_REGION: "ap-south-1", AWS_DEFAULT_REGION: "us-west-2" }, profile, "ap-south-1", "env"],
     ["AWS_DEFAULT_REGION", { AWS_DEFAULT_REGION: "us-west-2" }, profile, "us-west-2", "env"],
     ["region of profile default in /home/u/.aws/config", {}, profile, "eu-west-1", "config"],
     ["built-in default", {}, undefined, "us-east-1", "default"],
-  ] as const)("comes from %s", (origin, env, profileRegion, value, source) => {
-    const settings = resolve({}, env, "", { profileRegion });
+  ] as const)("comes from %s", (origin, env, awsProfile, value, source) => {
+    const settings = resolve({}, env, "", { awsProfile });
     expect(settings.region).toEqual({ value, source, origin });
   });
 });
 
 describe("VCPU and MEMORY requests (C22, C23)", () => {
   it("use --cpus and --memory when no AWS Batch override is set", () => {
-    const settings = resolve({ cpus: 8, memory: 14 * 1024 ** 3 }, {}, "");
+    const settings = resolve({ cpus: "8", memory: "14GiB" }, {}, "");
     expect(settings.vcpus).toMatchObject({ value: 8, origin: "--cpus" });
     expect(settings.memoryMiB).toMatchObject({ value: 14336, origin: "--memory" });
   });
 
   it("let a non-zero override from the environment win over --cpus and --memory", () => {
-    const settings = resolve({ cpus: 8, memory: 14 * 1024 ** 3 }, { NEXTSTRAIN_AWS_BATCH_CPUS: "2", NEXTSTRAIN_AWS_BATCH_MEMORY: "4096" }, "");
+    const settings = resolve({ cpus: "8", memory: "14GiB" }, { NEXTSTRAIN_AWS_BATCH_CPUS: "2", NEXTSTRAIN_AWS_BATCH_MEMORY: "4096" }, "");
     expect(settings.vcpus).toMatchObject({ value: 2, origin: "NEXTSTRAIN_AWS_BATCH_CPUS" });
     expect(settings.memoryMiB).toMatchObject({ value: 4096, origin: "NEXTSTRAIN_AWS_BATCH_MEMORY" });
   });
 
   it("read an override of 0 as no override", () => {
-    const settings = resolve({ cpus: 8 }, {}, "[aws-batch]\ncpus = 0\nmemory = 0\n");
+    const settings = resolve({ cpus: "8" }, {}, "[aws-batch]\ncpus = 0\nmemory = 0\n");
     expect(settings.vcpus).toMatchObject({ value: 8, origin: "--cpus" });
     expect(settings.memoryMiB.value).toBeUndefined();
   });
 
   it("send no MEMORY for a --memory under 1 MiB", () => {
-    expect(resolve({ memory: 1024 }, {}, "").memoryMiB.value).toBeUndefined();
+    expect(resolve({ memory: "1024" }, {}, "").memoryMiB.value).toBeUndefined();
   });
 });
 
 describe("endpoints", () => {
   it("use the per-service variable over AWS_ENDPOINT_URL", () => {
     const settings = resolve({}, { AWS_ENDPOINT_URL: "http://127.0.0.1:1", AWS_ENDPOINT_URL_S3: "http://127.0.0.1:2" }, "");
-    expect(settings.endpoints.s3).toMatchObject({ value: "http://127.0.0.1:2", origin: "AWS_ENDPOINT_URL_S3" });
-    expect(settings.endpoints.batch).toMatchObject({ value: "http://127.0.0.1:1", origin: "AWS_ENDPOINT_URL" });
-    expect(settings.endpoints.logs).toMatchObject({ value: "http://127.0.0.1:1", origin: "AWS_ENDPOINT_URL" });
+    expect(settings.s3Endpoint).toMatchObject({ value: "http://127.0.0.1:2", origin: "AWS_ENDPOINT_URL_S3" });
+    expect(settings.batchEndpoint).toMatchObject({ value: "http://127.0.0.1:1", origin: "AWS_ENDPOINT_URL" });
+    expect(settings.logsEndpoint).toMatchObject({ value: "http://127.0.0.1:1", origin: "AWS_ENDPOINT_URL" });
   });
 
   it("are the SDK's when nothing is set", () => {
-    expect(resolve({}, {}, "").endpoints.batch.value).toBeUndefined();
+    expect(resolve({}, {}, "").batchEndpoint.value).toBeUndefined();
   });
 });
 
@@ -166,7 +166,7 @@ describe("runtime (C5, C6)", () => {
   });
 
   it("takes --aws-batch over the config", () => {
-    expect(runtime({ awsBatch: true }, "[core]\nrunner = docker\n").settings.runtime).toMatchObject({ value: "aws-batch", source: "flag" });
+    expect(runtime({ runtime: true }, "[core]\nrunner = docker\n").settings.runtime).toMatchObject({ value: "aws-batch", source: "flag" });
   });
 
   it("warns about an invalid runner and falls back to docker", () => {

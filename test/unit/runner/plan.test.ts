@@ -5,7 +5,7 @@ import { UserError } from "../../../src/errors.js";
 import { planBuild, type PlanRequest } from "../../../src/runner/plan.js";
 
 const settings = (image?: string) =>
-  resolveSettings({ flags: { awsBatch: true, image }, env: {}, config: parseIni(""), configPath: "/c" }).settings;
+  resolveSettings({ flags: { runtime: true, image }, env: {}, config: parseIni(""), configPath: "/c" }).settings;
 
 const request = (extra: Partial<PlanRequest> = {}): PlanRequest => ({
   execArgs: [],

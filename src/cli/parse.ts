@@ -1,0 +1,192 @@
+/**
+ * The commander program: commands, options and help. Parsing only: it turns
+ * argv into a command name and a BuildRequest, and leaves the work to
+ * src/commands/. Help and version are printed here and return exit status 0.
+ *
+ * Parsing follows the Nextstrain CLI's argparse conventions (docs/compatibility.md#command-line):
+ * options only before the directory (C1), a `--` right after the directory is
+ * dropped (C2), unambiguous prefixes (C3), usage errors with exit status 2 (C4).
+ */
+import { Command, CommanderError, Option } from "commander";
+import type { Writable } from "node:stream";
+import type { SettingFlags } from "../config/resolve.js";
+import type { SettingsTable } from "../config/setting-row.js";
+import { SETTINGS } from "../config/settings.js";
+import { UsageError } from "../errors.js";
+import { PROGRAM } from "../program.js";
+import { expandOptionPrefixes, type LongOption } from "./argv.js";
+import { buildOptions, DownloadRecorder, flaglessSettingsHelp, followOptions, inHelpOrder, OTHER_RUNTIMES, settingOptions, type OptionContext } from "./options.js";
+import type { BuildRequest, JobsRequest } from "./request.js";
+
+export type Invocation =
+  | { kind: "done" }
+  | { kind: "build"; request: BuildRequest }
+  | { kind: "attach"; request: BuildRequest }
+  | { kind: "jobs"; request: JobsRequest };
+
+export interface ParseContext {
+  cwd: string;
+  version: string;
+  stdout: Writable;
+  /** The settings whose flags the commands take: the tool's own, unless a test adds rows. */
+  table?: SettingsTable;
+}
+
+export const USAGE: Record<string, string> = {
+  build: `usage: ${PROGRAM} build [options] <directory> [...]\n       ${PROGRAM} build --help`,
+  attach: `usage: ${PROGRAM} attach [options] <job-id> [<directory>]\n       ${PROGRAM} attach --help`,
+  jobs: `usage: ${PROGRAM} jobs [--all] [--json] [--prune]\n       ${PROGRAM} jobs --help`,
+  "": `usage: ${PROGRAM} <command> [options]\n       ${PROGRAM} --help`,
+};
+
+type Found = (invocation: Invocation) => void;
+
+export function parseCommandLine(argv: readonly string[], context: ParseContext): Invocation {
+  let invocation: Invocation = { kind: "done" };
+  const found: Found = (parsed) => (invocation = parsed);
+  const program = new Command(PROGRAM)
+    .description("Run Nextstrain pathogen builds on AWS Batch.")
+    .version(context.version, "--version", "Print the version and exit")
+    .helpOption("-h, --help", "Show this help and exit")
+    .enablePositionalOptions()
+    .helpCommand(false)
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: () => {}, outputError: () => {} });
+  addBuild(program, context, found);
+  addAttach(program, context, found);
+  addJobs(program, context, found);
+
+  const [first, ...rest] = argv;
+  const command = first === undefined ? undefined : program.commands.find((candidate) => candidate.name() === first);
+  const args = command ? [first as string, ...expandOptionPrefixes(rest, longOptions(command.options), command.name())] : [...argv];
+  if (args.length === 0) throw new UsageError("a command is required: build, attach or jobs");
+
+  try {
+    program.parse(args, { from: "user" });
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return { kind: "done" };
+      throw new UsageError(error.message.replace(/^error: /, ""), command?.name());
+    }
+    throw error;
+  }
+  return invocation;
+}
+
+function addBuild(program: Command, context: ParseContext, found: Found): void {
+  const build = subcommand(program, "build", "Run a pathogen build on AWS Batch: upload <directory>, run the workflow, follow it, download its results.", {
+    usage: "[options] <directory> [...]",
+    args: {
+      "[directory]": "the build directory (within a pathogen repository, the repository is uploaded)",
+      "[args...]": "everything after the directory goes to the executed program (Snakemake by default)",
+    },
+  }).passThroughOptions();
+  const optionContext: OptionContext = { command: "build", cwd: context.cwd };
+  const download = new DownloadRecorder();
+  const settings = addOptions(build, optionContext, context.table, [...buildOptions(optionContext), ...followOptions(download)]);
+  build.on("option:no-download", () => download.disable());
+  build.action((directory: string | undefined, args: string[], options: Record<string, unknown>) => {
+    found({ kind: "build", request: toRequest({ directory, args, options, download, settingFlags: givenSettings(build, settings), otherRuntimes: OTHER_RUNTIMES }) });
+  });
+}
+
+function addAttach(program: Command, context: ParseContext, found: Found): void {
+  const attach = subcommand(program, "attach", "Re-attach to a job: show its status and logs, wait for it, download its results.", {
+    usage: "[options] <job-id> [<directory>]",
+    args: { "<job-id>": "the AWS Batch job id printed when the job was submitted", "[directory]": "where to download results (the build directory)" },
+  });
+  const download = new DownloadRecorder();
+  const settings = addOptions(attach, { command: "attach", cwd: context.cwd }, context.table, followOptions(download));
+  attach.on("option:no-download", () => download.disable());
+  attach.action((jobId: string, directory: string | undefined, options: Record<string, unknown>) => {
+    // Attaching is what --aws-batch --attach does in a build.
+    const settingFlags = { ...givenSettings(attach, settings), runtime: true as const };
+    found({ kind: "attach", request: { ...toRequest({ directory, args: [], options, download, settingFlags, otherRuntimes: [] }), attach: jobId } });
+  });
+}
+
+function addJobs(program: Command, context: ParseContext, found: Found): void {
+  const jobs = subcommand(program, "jobs", "List the jobs submitted from this machine that need attention, with their live status.");
+  addOptions(jobs, { command: "jobs", cwd: context.cwd }, context.table, [
+    new Option("--all", "List every recorded job, also finished ones whose results were downloaded"),
+    new Option("--json", "Print the records as JSON"),
+    new Option("--prune", "Remove the records of finished jobs whose results were downloaded"),
+  ]);
+  jobs.action((options: { all?: boolean; json?: boolean; prune?: boolean }) => {
+    found({ kind: "jobs", request: { all: options.all === true, json: options.json === true, prune: options.prune === true } });
+  });
+}
+
+function subcommand(program: Command, name: string, description: string, more: { usage?: string; args?: Record<string, string> } = {}): Command {
+  const command = program.command(name).description(description);
+  if (more.usage !== undefined) command.usage(more.usage);
+  for (const [term, text] of Object.entries(more.args ?? {})) command.argument(term, text);
+  return command.helpOption("-h, --help", "Show this help and exit");
+}
+
+/**
+ * Adds a command's options (those of its settings, then `others`) in `--help`
+ * order, and the settings it reads from the environment alone to its help;
+ * returns the options of settings, by setting.
+ */
+function addOptions(command: Command, context: OptionContext, table: SettingsTable = SETTINGS, others: readonly Option[]): Map<string, Option> {
+  const settings = settingOptions(context, table);
+  for (const option of inHelpOrder([...settings.values(), ...others])) command.addOption(option);
+  const flagless = flaglessSettingsHelp(context.command, table);
+  if (flagless !== "") command.addHelpText("after", flagless);
+  return settings;
+}
+
+/** The settings' flags given on the command line: the argument's text, or true for a switch. */
+function givenSettings(command: Command, options: ReadonlyMap<string, Option>): SettingFlags {
+  const given: Record<string, string | true> = {};
+  for (const [key, option] of options) {
+    const name = option.attributeName();
+    if (command.getOptionValueSource(name) === "cli") given[key] = option.required || option.optional ? (command.getOptionValue(name) as string) : true;
+  }
+  return given;
+}
+
+function longOptions(options: readonly Option[]): LongOption[] {
+  return options.flatMap((option) => (option.long ? [{ name: option.long, takesValue: option.required || option.optional }] : []));
+}
+
+interface Parsed {
+  directory: string | undefined;
+  args: string[];
+  options: Record<string, unknown>;
+  download: DownloadRecorder;
+  settingFlags: SettingFlags;
+  otherRuntimes: readonly string[];
+}
+
+function toRequest({ directory, args, options, download, settingFlags, otherRuntimes }: Parsed): BuildRequest {
+  const given = otherRuntimes.filter((flag) => options[camel(flag)] === true);
+  if (settingFlags.runtime !== undefined && given.length > 0) {
+    throw new UsageError(`argument ${given[0]}: not allowed with argument ${SETTINGS.runtime.flag.name}`, "build");
+  }
+  if (given.length > 1) throw new UsageError(`argument ${given[1]}: not allowed with argument ${given[0]}`, "build");
+  return {
+    directory,
+    execArgs: args[0] === "--" ? args.slice(1) : args,
+    settingFlags,
+    otherRuntime: given[0],
+    detach: options.detach === true,
+    detachOnInterrupt: options.detachOnInterrupt === true,
+    attach: options.attach as string | undefined,
+    cancel: options.cancel === true,
+    download: download.value,
+    excludeFromUpload: (options.excludeFromUpload as string[] | undefined) ?? [],
+    logs: options.logs !== false,
+    env: (options.env as string[] | undefined) ?? [],
+    envdir: (options.envdir as string[] | undefined) ?? [],
+    exec: options.exec as string,
+    dryRun: options.dryRun === true,
+    jobInfo: options.jobInfo as string | undefined,
+    verbose: options.verbose === true,
+  };
+}
+
+function camel(flag: string): string {
+  return flag.replace(/^--/, "").replace(/-([a-z])/g, (_match, letter: string) => letter.toUpperCase());
+}

@@ -1,0 +1,130 @@
+/**
+ * The settings table: every setting of the tool, one row each, in the order
+ * `--dry-run` shows them. Each comes from its flag, else the first non-empty
+ * environment variable, else the config file (or the AWS profile), else its
+ * default (C37); the defaults are the Nextstrain CLI's (C38), so an AWS
+ * account set up for it works unchanged.
+ *
+ * A new setting is a new row here: resolution (resolve.ts), the commands'
+ * `--help` (src/cli/), `--dry-run` (src/ui/settings-table.ts), the hints of
+ * bad values and of missing AWS resources (explain.ts) are made from it.
+ */
+import { vcpuProblem, memoryProblem } from "./batch-limits.js";
+import { bytesToMiB } from "./quantities.js";
+import { row, type SettingsTable } from "./setting-row.js";
+import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE } from "./value-types.js";
+
+const ANY_COMMAND = ["build", "attach", "jobs"] as const;
+
+/** An AWS service's endpoint: its own variable, else AWS_ENDPOINT_URL for all, else AWS's. */
+function endpoint(label: string, variable: string) {
+  return row({ label, env: [variable, "AWS_ENDPOINT_URL"], type: TEXT_OR_NONE, default: { shows: "(AWS)" }, commands: ANY_COMMAND });
+}
+
+/** A request of AWS Batch in whole units; none when zero. */
+const someOf = (value: unknown): number | undefined => (typeof value === "number" && value > 0 ? value : undefined);
+
+export const SETTINGS = {
+  runtime: row({
+    label: "runtime",
+    flag: { name: "--aws-batch", sets: "aws-batch", help: "Run the build on AWS Batch", group: "runtime" },
+    config: { section: "core", key: "runner" },
+    type: RUNTIME,
+    default: { text: "docker" },
+    commands: ["build"],
+  }),
+  job: row({
+    label: "job definition",
+    flag: { name: "--aws-batch-job", argument: "<name>", help: "Job definition to use", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_JOB"],
+    config: { section: "aws-batch", key: "job" },
+    type: TEXT,
+    default: { text: "nextstrain-job" },
+    names: { kind: "job definition" },
+    commands: ["build"],
+  }),
+  queue: row({
+    label: "job queue",
+    flag: { name: "--aws-batch-queue", argument: "<name>", help: "Job queue to use", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_QUEUE"],
+    config: { section: "aws-batch", key: "queue" },
+    type: TEXT,
+    default: { text: "nextstrain-job-queue" },
+    names: { kind: "job queue" },
+    commands: ["build"],
+  }),
+  bucket: row({
+    label: "S3 bucket",
+    flag: { name: "--aws-batch-s3-bucket", argument: "<[s3://]name[/prefix]>", help: "S3 bucket (with an optional key prefix) for the build's files", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_S3_BUCKET"],
+    config: { section: "aws-batch", key: "s3-bucket" },
+    type: BUCKET,
+    default: { text: "nextstrain-jobs" },
+    names: { kind: "S3 bucket", of: (location) => location.bucket },
+    commands: ["build"],
+  }),
+  cpus: row({
+    label: "workflow CPUs",
+    flag: { name: "--cpus", argument: "<count>", help: "Number of vCPUs for the job, also given to Snakemake as --cores", group: "resources" },
+    type: count({ what: "a number of vCPUs", example: "8", limit: vcpuProblem }),
+    default: {},
+    commands: ["build"],
+  }),
+  memory: row({
+    label: "workflow memory",
+    flag: {
+      name: "--memory",
+      argument: "<quantity>",
+      help: "Memory for the job, e.g. 14GiB or 1.5GB (units b, kb, mb, gb, kib, mib, gib), also given to Snakemake as mem_mb",
+      group: "resources",
+    },
+    type: BYTES,
+    default: {},
+    commands: ["build"],
+  }),
+  // What AWS Batch is asked for: a non-zero --aws-batch-cpus / --aws-batch-memory (or
+  // their defaults), else --cpus / --memory, else the job definition's (C22, C23).
+  vcpus: row({
+    label: "vCPUs",
+    flag: { name: "--aws-batch-cpus", argument: "<count>", help: "vCPUs to request, overriding --cpus for AWS only", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_CPUS"],
+    config: { section: "aws-batch", key: "cpus" },
+    type: count({ what: "a number of vCPUs", example: "8", limit: vcpuProblem }),
+    default: { follows: "cpus", as: someOf, otherwise: { origin: "the job definition" } },
+    commands: ["build"],
+  }),
+  memoryMiB: row({
+    label: "memory (MiB)",
+    flag: { name: "--aws-batch-memory", argument: "<mebibytes>", help: "Memory in MiB to request, overriding --memory for AWS only", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_MEMORY"],
+    config: { section: "aws-batch", key: "memory" },
+    type: count({ what: "a number of MiB", example: "14336", limit: memoryProblem }),
+    default: { follows: "memory", as: (bytes) => someOf(typeof bytes === "number" ? bytesToMiB(bytes) : undefined), otherwise: { origin: "the job definition" } },
+    commands: ["build"],
+  }),
+  image: row({
+    label: "image",
+    flag: { name: "--image", argument: "<image>", help: "Container image to run the job in", group: "resources" },
+    env: ["NEXTSTRAIN_DOCKER_IMAGE"],
+    config: { section: "docker", key: "image" },
+    type: TEXT,
+    default: { text: "nextstrain/base" },
+    names: { kind: "image" },
+    commands: ["build"],
+  }),
+  // The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION, then the profile's region,
+  // then uses us-east-1; the JavaScript SDK reads only AWS_REGION (C42, C120).
+  region: row({
+    label: "region",
+    env: ["AWS_REGION", "AWS_DEFAULT_REGION"],
+    awsProfile: "region",
+    type: TEXT,
+    default: { text: "us-east-1" },
+    names: { kind: "region" },
+    // `jobs` asks each job's own region.
+    commands: ["build", "attach"],
+  }),
+  s3Endpoint: endpoint("S3 endpoint", "AWS_ENDPOINT_URL_S3"),
+  batchEndpoint: endpoint("Batch endpoint", "AWS_ENDPOINT_URL_BATCH"),
+  logsEndpoint: endpoint("Logs endpoint", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"),
+} satisfies SettingsTable;
