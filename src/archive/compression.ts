@@ -8,7 +8,7 @@
  * file of another format that turns out not to compress is stored too (the
  * writer tries its first piece).
  */
-import type { Compression, ZipMember } from "./zip-writer.js";
+import type { Compression, ZipMember } from "./zip-member.js";
 
 /**
  * zlib level 6: on the benchmark build directory, FASTA of near-identical

@@ -9,7 +9,7 @@
  * root, the built-in ones only for overlays).
  */
 import { walkTree, type ExcludePredicate, type SkipReason, type WalkEntry } from "./walk.js";
-import type { ZipMember } from "./zip-writer.js";
+import type { ZipMember } from "./zip-member.js";
 
 export interface OverlayVolume {
   /** Volume name, e.g. "augur": stored as `../augur/`. */

@@ -12,7 +12,8 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadVerdict } from "../archive/exclusions.js";
-import { extractChanged, IncompleteDownload, type ExtractResult } from "../archive/extract.js";
+import { extractChanged, type ExtractResult } from "../archive/extract.js";
+import { IncompleteDownload } from "../archive/not-written.js";
 import { downloadSelector } from "../archive/patterns.js";
 import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";

@@ -17,7 +17,8 @@ import { isOwnFileName, removeAbandonedPartials } from "../archive/own-files.js"
 import { uploadExcluder } from "../archive/patterns.js";
 import { walkTree, type ExcludePredicate, type SkipReason } from "../archive/walk.js";
 import { workdirMembers } from "../archive/workdir-archive.js";
-import { writeZip, type WrittenMember, type ZipMember } from "../archive/zip-writer.js";
+import type { WrittenMember, ZipMember } from "../archive/zip-member.js";
+import { writeZip } from "../archive/zip-writer.js";
 import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
 import { liveHolder } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";

@@ -4,9 +4,10 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../../src/errors.js";
-import { extractChanged, localCrc, type ExtractOptions } from "../../../src/archive/extract.js";
+import { extractChanged, type ExtractOptions } from "../../../src/archive/extract.js";
+import { localCrc } from "../../../src/archive/local-crc.js";
 import type { RangeSource } from "../../../src/archive/zip-reader.js";
-import type { ZipMember } from "../../../src/archive/zip-writer.js";
+import type { ZipMember } from "../../../src/archive/zip-member.js";
 import { makeTree, scratchDir } from "./fixtures.js";
 import { fileSource, infoZip, writeArchive, zipinfoVerbose } from "./zip-tools.js";
 

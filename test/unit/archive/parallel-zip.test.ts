@@ -9,7 +9,7 @@ import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { uploadCompression, UPLOAD_DEFLATE_LEVEL } from "../../../src/archive/compression.js";
 import { extractChanged } from "../../../src/archive/extract.js";
-import type { WrittenMember, ZipMember } from "../../../src/archive/zip-writer.js";
+import type { WrittenMember, ZipMember } from "../../../src/archive/zip-member.js";
 import { scratchDir } from "./fixtures.js";
 import { fileSource, infoZip, writeArchive, zipinfoVerbose } from "./zip-tools.js";
 

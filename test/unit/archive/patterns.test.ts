@@ -4,7 +4,8 @@
 // every one was run through wcmatch 11.0.1 (with bracex 3.0) and agrees.
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { downloadSelector, expandBraces, uploadExcluder, validatePattern } from "../../../src/archive/patterns.js";
+import { expandBraces } from "../../../src/archive/braces.js";
+import { downloadSelector, uploadExcluder, validatePattern } from "../../../src/archive/patterns.js";
 import { UserError } from "../../../src/errors.js";
 
 describe("downloadSelector: the Nextstrain CLI's truth table (C26, C27)", () => {

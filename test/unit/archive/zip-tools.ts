@@ -5,7 +5,8 @@ import { createWriteStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { workdirMembers, type WorkdirArchiveSource } from "../../../src/archive/workdir-archive.js";
-import { writeZip, type ZipMember, type ZipWriterOptions } from "../../../src/archive/zip-writer.js";
+import type { ZipMember } from "../../../src/archive/zip-member.js";
+import { writeZip, type ZipWriterOptions } from "../../../src/archive/zip-writer.js";
 import type { RangeSource } from "../../../src/archive/zip-reader.js";
 
 export interface CountingSource extends RangeSource {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { chmod, mkdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { ZipMember } from "../../../src/archive/zip-writer.js";
+import type { ZipMember } from "../../../src/archive/zip-member.js";
 import { excludeBuiltIns, makeTree, scratchDir } from "./fixtures.js";
 import { infoZip, writeArchive, zipinfoVerbose } from "./zip-tools.js";
 
