@@ -12,6 +12,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../errors.js";
+import { DEFAULT_EXEC, type DownloadChoice } from "./request.js";
 import { helpSources } from "../config/explain.js";
 import type { CommandName, HelpGroup, SettingRow, SettingsTable } from "../config/setting-row.js";
 import { SETTINGS } from "../config/settings.js";
@@ -97,7 +98,7 @@ export function buildOptions(context: OptionContext): Option[] {
     ...OTHER_RUNTIMES.map((flag) => new Option(flag).hideHelp()),
     new Option("--detach", "Submit the job, print how to re-attach, and exit").helpGroup(HEADINGS.job),
     new Option("--attach <job-id>", "Re-attach to an existing job instead of submitting one").helpGroup(HEADINGS.job),
-    new Option("--exec <prog>", "Program to run in the job instead of snakemake").default("snakemake").helpGroup(HEADINGS.resources),
+    new Option("--exec <prog>", `Program to run in the job instead of ${DEFAULT_EXEC}`).default(DEFAULT_EXEC).helpGroup(HEADINGS.resources),
     new Option("--env <name[=value]>", "Set an environment variable for the job; without =value, pass this one's value (repeatable)")
       .argParser(collect)
       .helpGroup(HEADINGS.resources),
@@ -132,9 +133,9 @@ export function isDirectory(path: string, cwd: string): boolean {
  * Nextstrain CLI crashes).
  */
 export class DownloadRecorder {
-  private spec: true | false | string[] = true;
+  private spec: DownloadChoice = true;
 
-  add(pattern: string): string[] {
+  add(pattern: string): readonly string[] {
     this.spec = Array.isArray(this.spec) ? [...this.spec, pattern] : [pattern];
     return this.spec;
   }
@@ -143,7 +144,7 @@ export class DownloadRecorder {
     this.spec = false;
   }
 
-  get value(): true | false | string[] {
+  get value(): DownloadChoice {
     return this.spec;
   }
 }

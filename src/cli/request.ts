@@ -2,10 +2,14 @@
  * What the user asked for on the command line, after parsing and before any
  * setting is resolved: the input of the commands.
  */
+import type { DownloadSpec } from "../archive/patterns.js";
 import type { SettingFlags } from "../config/resolve.js";
 
-/** Which files to download: everything, nothing, or an ordered list of patterns (`!` = excluded). */
-export type DownloadSpec = true | false | string[];
+/** The program a job runs unless `--exec` names another. */
+export const DEFAULT_EXEC = "snakemake";
+
+/** Which files to download: those a DownloadSpec selects, or none (`--no-download`). */
+export type DownloadChoice = DownloadSpec | false;
 
 export interface BuildRequest {
   /** The directory as given (relative paths stay relative for messages). */
@@ -20,7 +24,7 @@ export interface BuildRequest {
   detachOnInterrupt: boolean;
   attach?: string;
   cancel: boolean;
-  download: DownloadSpec;
+  download: DownloadChoice;
   excludeFromUpload: string[];
   logs: boolean;
   env: string[];

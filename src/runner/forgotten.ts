@@ -17,9 +17,9 @@ import type { BuildRoot } from "../archive/build-root.js";
 import type { AwsClients } from "../aws/clients.js";
 import { lastModified } from "../aws/s3-objects.js";
 import { s3Url } from "../aws/s3.js";
-import type { DownloadSpec } from "../cli/request.js";
+import type { DownloadChoice } from "../cli/request.js";
 import { UserError } from "../errors.js";
-import { archiveRewritten, describeStatus, seenEnded } from "../state/job-status.js";
+import { archiveRewritten, describeStatus, seenEnded } from "./job-status.js";
 import type { JobRecord, JobRecords } from "../state/records.js";
 import type { Reporter } from "../ui/reporter.js";
 import type { SignalSource } from "./control.js";
@@ -28,7 +28,7 @@ import { s3RecordLocation } from "./job-record.js";
 import { showSnakemakeLogs } from "./snakemake-logs.js";
 
 export interface ForgottenRequest {
-  download: DownloadSpec;
+  download: DownloadChoice;
   /** Where results go; undefined when attaching without a directory. */
   location?: BuildRoot;
 }

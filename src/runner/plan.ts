@@ -12,7 +12,7 @@
  * forwarded AWS_SESSION_TOKEN gets a warning too: session credentials expire
  * (12 hours at most) and a job that outlives them cannot upload its results.
  */
-import type { DownloadSpec } from "../cli/request.js";
+import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
 import { validatePattern } from "../archive/patterns.js";
 import { jobEnvironment, usesEnvd, type EnvironmentDeps, type JobEnv } from "./environment.js";
@@ -26,7 +26,7 @@ export interface PlanRequest {
   memory?: number;
   env: string[];
   envdir: string[];
-  download: DownloadSpec;
+  download: DownloadChoice;
   excludeFromUpload: string[];
 }
 
@@ -36,7 +36,7 @@ export interface BuildPlan {
   env: JobEnv;
   /** Whether the variables travel in an env.d archive. */
   envd: boolean;
-  download: DownloadSpec;
+  download: DownloadChoice;
   excludeFromUpload: readonly string[];
 }
 

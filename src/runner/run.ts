@@ -15,9 +15,10 @@ import { containerWorkingDir } from "../archive/build-root.js";
 import { describeJob, submitJob, terminateJob } from "../aws/batch.js";
 import type { AwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
+import type { Clock } from "../aws/retry.js";
 import { JobState } from "../aws/job-state.js";
 import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
-import type { DownloadSpec } from "../cli/request.js";
+import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
 import { ErrorWithNote, UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -45,7 +46,7 @@ export interface RunRequest {
   detachOnInterrupt: boolean;
   cancel: boolean;
   logs: boolean;
-  download: DownloadSpec;
+  download: DownloadChoice;
   /** Where to write the job's id, run id and status as JSON, for scripts. */
   jobInfo?: string;
 }
@@ -56,8 +57,8 @@ export interface RunDeps {
   reporter: Reporter;
   stdinIsTTY: boolean;
   signals: SignalSource;
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** For every wait (polls, retries); the system clock by default. */
+  clock?: Clock;
 }
 
 interface Job {
@@ -141,7 +142,7 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
         remoteWorkdir: containerWorkingDir(location),
         argv: plan.argv,
       });
-      const jobId = await beforeJob.submit(() => submitJob(batch, input, aws.region));
+      const jobId = await beforeJob.submit(() => submitJob(batch, input, aws.region, { clock: deps.clock }));
       return { jobId, definition, command: input.containerOverrides?.command ?? [] };
     } catch (error) {
       // C67: any error here ends with the Nextstrain CLI's words. A UserError keeps its
@@ -212,7 +213,7 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   const control = new JobControl({
     reporter,
     stdinIsTTY: deps.stdinIsTTY,
-    terminate: (reason) => terminateJob(batch, job.id, reason),
+    terminate: (reason) => terminateJob(batch, job.id, reason, { clock: deps.clock }),
     isComplete: () => state?.isComplete ?? false,
   });
   if (request.cancel) await control.interrupt("cancel");
@@ -231,7 +232,7 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   try {
     const final = await followJob(
       job.id,
-      { batch, logs: aws.logs, reporter, now: deps.now, sleep: deps.sleep },
+      { batch, logs: aws.logs, reporter, clock: deps.clock },
       { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate },
     );
     job.state = final;
