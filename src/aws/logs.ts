@@ -56,11 +56,12 @@ export interface TailOptions {
   /** Told once when polls start failing, and again when they recover. */
   onTrouble?: (problem: string | undefined) => void;
   clock?: Clock;
-  /** How long after the job ends to keep reading while nothing new arrives. */
-  drainQuietMs?: number;
-  /** The most to spend draining. */
-  drainLimitMs?: number;
 }
+
+/** How long after the job ends to keep reading while nothing new arrives. */
+export const DRAIN_QUIET_MS = 3000;
+/** The most to spend draining. */
+export const DRAIN_LIMIT_MS = 30_000;
 
 export interface FollowResult {
   events: number;
@@ -101,12 +102,12 @@ export class LogFollower {
     return { events: this.events, streamSeen: this.streamSeen };
   }
 
-  /** Reads until nothing new has come for drainQuietMs (bounded by drainLimitMs). */
+  /** Reads until nothing new has come for DRAIN_QUIET_MS (bounded by DRAIN_LIMIT_MS). */
   async drain(): Promise<FollowResult> {
     const now = () => this.clock.now();
-    const quiet = this.options.drainQuietMs ?? 3000;
+    const quiet = DRAIN_QUIET_MS;
     const start = now();
-    const limit = start + (this.options.drainLimitMs ?? 30_000);
+    const limit = start + DRAIN_LIMIT_MS;
     let lastNews = start;
     while (now() < limit) {
       const count = await this.poll();

@@ -11,9 +11,9 @@ import type { S3Location } from "./s3.js";
 
 const S3 = () => import("@aws-sdk/client-s3");
 
-export async function putText(client: S3Client, location: S3Location, text: string, contentType = "application/json"): Promise<void> {
+export async function putText(client: S3Client, location: S3Location, text: string): Promise<void> {
   const { PutObjectCommand } = await S3();
-  const put = new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: text, ContentType: contentType });
+  const put = new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: text, ContentType: "application/json" });
   await withRetries("s3-transfer", () => client.send(put));
 }
 

@@ -71,11 +71,11 @@ export function partSize(partNumber: number): number {
   return FIRST_PART_SIZE * 2 ** Math.floor((partNumber - 1) / 1000);
 }
 
+/** Parts uploading at once. */
+export const PARTS_IN_FLIGHT = 4;
+
 export interface UploadOptions extends Pick<RetryHooks, "onRetry" | "clock"> {
-  /** Parts uploading at once. */
-  concurrency?: number;
   signal?: AbortSignal;
-  contentType?: string;
   /** Called as bytes are stored in S3. */
   onStored?: (bytes: number) => void;
   /**
@@ -141,7 +141,7 @@ class PartUploader {
     const { bucket, key } = this.target;
     if (this.uploadId === undefined) {
       const data = this.takePart(this.pendingBytes);
-      const put = new this.sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.length, ContentType: this.options.contentType });
+      const put = new this.sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.length });
       await this.retrying((sending) => this.client.send(put, sending));
       this.options.onStored?.(data.length);
       return { bytes: this.total, parts: 1 };
@@ -167,7 +167,7 @@ class PartUploader {
   private async startPart(data: Buffer): Promise<void> {
     const { bucket, key } = this.target;
     if (this.uploadId === undefined) {
-      const create = new this.sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: this.options.contentType });
+      const create = new this.sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key });
       const created = await this.retrying((sending) => this.client.send(create, sending));
       this.uploadId = created.UploadId;
       if (this.uploadId !== undefined) this.options.onMultipart?.(this.uploadId);
@@ -186,7 +186,7 @@ class PartUploader {
     );
     const tracked = part.finally(() => this.inFlight.delete(tracked));
     this.inFlight.add(tracked);
-    while (this.inFlight.size >= (this.options.concurrency ?? 4)) await Promise.race(this.inFlight);
+    while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
   }
 

@@ -15,7 +15,9 @@
  */
 import type { DownloadSpec } from "../archive/patterns.js";
 import type { LogEvent } from "../aws/logs.js";
-import type { JobState } from "../aws/job-state.js";
+import { describeAwsError } from "../aws/errors.js";
+import { STOP_REASON, type JobState } from "../aws/job-state.js";
+import { UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
 import { PROGRAM } from "../program.js";
 import { shellQuote } from "../ui/shell-quote.js";
@@ -106,6 +108,15 @@ export function jobUnaffected(jobId: string, buildRoot: string | undefined): str
 function reattachCommands(jobId: string, buildRoot: string | undefined): string[] {
   const id = shellQuote(jobId);
   return [`${PROGRAM} attach ${id}`, `${PROGRAM} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`];
+}
+
+/** A cancellation that AWS Batch did not take: an expected failure, with the commands that cancel the job another way. */
+export function cancelFailed(jobId: string, error: unknown): UserError {
+  if (error instanceof UserError) return error;
+  return new UserError(
+    `Could not cancel job ${jobId}: ${describeAwsError(error)}.`,
+    `The job goes on. Cancel it with Control-C again, with \`${PROGRAM} attach --cancel ${shellQuote(jobId)}\`, or with \`aws batch terminate-job --job-id ${shellQuote(jobId)} --reason '${STOP_REASON}'\`.`,
+  );
 }
 
 /**

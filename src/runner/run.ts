@@ -21,14 +21,14 @@ import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
-import { ErrorWithNote, UserError } from "../errors.js";
+import { describeFailure, ErrorWithNote, UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
 import { BeforeJob } from "./before-job.js";
 import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type SignalSource } from "./control.js";
 import { downloadResults } from "./download.js";
 import { containerEnvironment } from "./environment.js";
 import { followJob } from "./follow.js";
-import { controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
+import { cancelFailed, controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
@@ -229,14 +229,15 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   const control = new JobControl({
     reporter,
     stdinIsTTY: deps.stdinIsTTY,
-    terminate: (reason) => terminateJob(batch, job.id, reason, { clock: deps.clock }),
+    terminate: (reason) => terminateJob(batch, job.id, reason, { clock: deps.clock }).catch((error: unknown) => Promise.reject(cancelFailed(job.id, error))),
     isComplete: () => state?.isComplete ?? false,
+    clock: deps.clock,
   });
   if (request.cancel) await control.interrupt("cancel");
 
   let uninstall = () => {};
   if (!(state?.isComplete ?? false) && !control.stopSent) {
-    uninstall = installSignalHandlers(control, deps.signals, { detachOnInterrupt: request.detachOnInterrupt, onError: (error) => reporter.error(String(error)) });
+    uninstall = installSignalHandlers(control, deps.signals, { detachOnInterrupt: request.detachOnInterrupt, onError: (error) => reporter.error(describeFailure(error, false)) });
     reporter.stage("Watching job status");
     for (const line of controlHints({ stdinIsTTY: deps.stdinIsTTY, detachOnInterrupt: request.detachOnInterrupt, signals: DETACH_SIGNALS })) reporter.line(line);
   }
