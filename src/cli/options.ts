@@ -12,7 +12,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../errors.js";
-import { DEFAULT_EXEC, type DownloadChoice } from "./request.js";
+import { DEFAULT_EXEC, OVERLAY_NAMES, type DownloadChoice } from "./request.js";
 import { helpSources } from "../config/explain.js";
 import type { CommandName, HelpGroup, SettingRow, SettingsTable } from "../config/setting-row.js";
 import { SETTINGS } from "../config/settings.js";
@@ -33,8 +33,11 @@ const HEADINGS: Record<HelpGroup, string> = {
   "aws-batch": "AWS Batch settings:",
 };
 
+/** Options of no setting: the development overlays. */
+const DEVELOPMENT = "Development overlays:";
+
 /** The groups of `--help`, in order; commander puts options without a group under "Options:". */
-const GROUPS = [HEADINGS.runtime, "Options:", HEADINGS.job, HEADINGS.resources, HEADINGS.files, HEADINGS["aws-batch"]];
+const GROUPS = [HEADINGS.runtime, "Options:", HEADINGS.job, HEADINGS.resources, HEADINGS.files, HEADINGS["aws-batch"], DEVELOPMENT];
 
 /** A command's options, grouped for `--help`: within a group, those of settings first, in the table's order. */
 export function inHelpOrder(options: readonly Option[]): Option[] {
@@ -111,6 +114,9 @@ export function buildOptions(context: OptionContext): Option[] {
     new Option("--exclude-from-upload <pattern>", "Do not upload files matching <pattern> (repeatable; same globs as --download)")
       .argParser(collect)
       .helpGroup(HEADINGS.files),
+    ...OVERLAY_NAMES.map((name) =>
+      new Option(`--${name} <dir>`, `Use the ${name} source in <dir> in the job instead of the image's (a development overlay)`).helpGroup(DEVELOPMENT),
+    ),
     new Option("--dry-run", "Show the settings the build would use, and where each comes from, without touching AWS").helpGroup(HEADINGS.runtime),
     new Option("--job-info <file>", "Write the job's id, run id and status as JSON to <file> when it is submitted and when the run ends (for scripts)").helpGroup(HEADINGS.job),
   ];

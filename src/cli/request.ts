@@ -8,6 +8,17 @@ import type { SettingFlags } from "../config/resolve.js";
 /** The program a job runs unless `--exec` names another. */
 export const DEFAULT_EXEC = "snakemake";
 
+/** The components a development overlay can replace (`--augur <dir>`, ...), in the Nextstrain CLI's order. */
+export const OVERLAY_NAMES = ["augur", "auspice", "fauna"] as const;
+
+export type OverlayName = (typeof OVERLAY_NAMES)[number];
+
+/** An overlay as given: the component and the directory as typed (relative to the working directory). */
+export interface OverlayRequest {
+  name: OverlayName;
+  path: string;
+}
+
 /** Which files to download: those a DownloadSpec selects, or none (`--no-download`). */
 export type DownloadChoice = DownloadSpec | false;
 
@@ -26,6 +37,8 @@ export interface BuildRequest {
   cancel: boolean;
   download: DownloadChoice;
   excludeFromUpload: string[];
+  /** --augur, --auspice, --fauna: source directories shipped in place of the image's copies (the last one given of each). */
+  overlays: OverlayRequest[];
   logs: boolean;
   env: string[];
   envdir: string[];

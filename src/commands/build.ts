@@ -17,6 +17,7 @@ import { createAwsClients, type AwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
 import { planBuild, type Planned } from "../runner/plan.js";
 import { findRecord, type FoundRecord } from "../runner/job-record.js";
+import { checkOverlaySupport, resolveOverlays } from "../runner/overlays.js";
 import { runOnBatch } from "../runner/run.js";
 import { JobRecords, recordsDirectory } from "../state/records.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -29,6 +30,7 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   const { settings, warnings, paths } = await loadSettings(request.settingFlags, io.env, io.homedir);
   for (const warning of warnings) reporter.warn(warning);
 
+  checkOverlaySupport(request.overlays, settings.image.value);
   checkRuntimeFlags(request, settings);
   const records = new JobRecords(recordsDirectory(paths.home));
   const aws = createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) });
@@ -40,15 +42,16 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
 
   const planned = request.attach === undefined ? planBuild({ ...request, cpus: settings.cpus.value, memory: settings.memory.value }, settings, io.env) : undefined;
   for (const warning of planned?.warnings ?? []) reporter.warn(warning);
+  const overlays = resolveOverlays(request.overlays, io.cwd, (path) => isDirectory(path, io.cwd));
 
   if (request.dryRun) {
-    showDryRun(reporter, settings, location, planned);
+    showDryRun(reporter, settings, location, planned && { ...planned, plan: { ...planned.plan, overlays } });
     return 0;
   }
   const run = {
     settings,
     location,
-    plan: planned?.plan,
+    plan: planned && { ...planned.plan, overlays },
     attach: request.attach,
     detach: request.detach,
     detachOnInterrupt: request.detachOnInterrupt,
@@ -75,6 +78,7 @@ function showDryRun(reporter: Reporter, settings: Settings, location: BuildRoot 
     reporter.stage("Working directory in the job:", containerWorkingDir(location));
   }
   if (planned) reporter.stage("Command in the job:", planned.plan.argv.join(" "));
+  for (const overlay of planned?.plan.overlays ?? []) reporter.stage(`Overlay ${overlay.name}:`, `${overlay.src} (replaces the image's /nextstrain/${overlay.name})`);
   reporter.line("Dry run: nothing was uploaded or submitted.");
 }
 

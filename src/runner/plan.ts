@@ -15,6 +15,7 @@
 import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
 import { validatePattern } from "../archive/patterns.js";
+import type { OverlayVolume } from "../archive/workdir-archive.js";
 import { jobEnvironment, usesEnvd, type EnvironmentDeps, type JobEnv } from "./environment.js";
 import { execArgv } from "./exec-argv.js";
 import { checkImageName, IMAGE_FEATURES } from "./image.js";
@@ -38,6 +39,8 @@ export interface BuildPlan {
   envd: boolean;
   download: DownloadChoice;
   excludeFromUpload: readonly string[];
+  /** Development overlays, shipped as `../<name>/` (runner/overlays.ts). */
+  overlays: readonly OverlayVolume[];
 }
 
 export interface Planned {
@@ -81,5 +84,5 @@ export function planBuild(request: PlanRequest, settings: Settings, hostEnv: Nod
         "--env or --envdir stops the automatic passing), or use credentials that do not expire.",
     );
   }
-  return { plan: { argv: program.argv, env, envd, download: request.download, excludeFromUpload: request.excludeFromUpload }, warnings };
+  return { plan: { argv: program.argv, env, envd, download: request.download, excludeFromUpload: request.excludeFromUpload, overlays: [] }, warnings };
 }

@@ -28,6 +28,7 @@ import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type Signal
 import { downloadResults } from "./download.js";
 import { containerEnvironment } from "./environment.js";
 import { followJob } from "./follow.js";
+import { overlayLines } from "./overlays.js";
 import { cancelFailed, controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
@@ -117,6 +118,7 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   reporter.stage("Nextstrain Run ID:", runId);
 
   reporter.stage(`Uploading ${location.buildRoot} to S3`);
+  for (const line of overlayLines(plan.overlays)) reporter.line(line);
   const s3 = await aws.s3();
   const { bucket, prefix } = settings.bucket.value;
   await checkBucket(s3, bucket);
@@ -147,7 +149,7 @@ async function upload(io: { s3: S3Client; reporter: Reporter; beforeJob: BeforeJ
   const { s3, reporter, beforeJob, signal } = io;
   const { location, plan, workdir, envd } = place;
   const onMultipart = (uploadId: string) => beforeJob.holds({ kind: "upload", location: workdir, uploadId });
-  await uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, target: workdir, reporter, signal, onMultipart });
+  await uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, overlays: plan.overlays, target: workdir, reporter, signal, onMultipart });
   beforeJob.holds({ kind: "object", location: workdir });
   reporter.line(`uploaded: ${s3Url(workdir)}`);
   if (envd) {
