@@ -4,9 +4,11 @@
  * Expected failures are typed: a UserError is something the user can fix (bad
  * input, missing AWS resources, ...) and carries a hint saying how; a UsageError
  * is a command-line mistake (exit status 2). Anything else that escapes is
- * unexpected and is reported by src/main.ts as "probably a bug".
- * Errors are rendered exactly once, in src/main.ts; the core only throws.
+ * unexpected and is told as "probably a bug" with how to report it
+ * (describeFailure). Errors are rendered exactly once, in src/main.ts; the
+ * core only throws.
  */
+import { PACKAGE, PROGRAM } from "./program.js";
 
 export abstract class ExpectedError extends Error {
   abstract readonly exitCode: number;
@@ -85,6 +87,25 @@ export class Interrupted extends ExpectedError {
     super(message);
     this.name = "Interrupted";
   }
+}
+
+/**
+ * The words for a failure that is not a usage error: an expected one as its
+ * message (and hint); anything else, whatever it is, as a probable bug with
+ * where to report it.
+ */
+export function describeFailure(error: unknown, debug: boolean): string {
+  if (error instanceof UserError) return `Error: ${error.message}` + (error.hint ? `\n\n${error.hint}` : "");
+  if (error instanceof Interrupted) return error.message;
+  if (error instanceof ExpectedError) return `Error: ${error.message}`;
+  const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return [
+    `An unexpected error occurred: ${description}`,
+    "",
+    `This is probably a bug in ${PROGRAM}, not something you did. Please report it at`,
+    `<${PACKAGE.bugs.url}> with the command you ran and this output` + (debug ? "." : ";"),
+    ...(debug ? [] : ["run it again with NEXTSTRAIN_DEBUG=1 to include the details."]),
+  ].join("\n");
 }
 
 /**

@@ -12,17 +12,11 @@
  * that exits the process.
  */
 import { availableParallelism, homedir } from "node:os";
-import { readFileSync } from "node:fs";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE } from "./cli/parse.js";
-import { PROGRAM } from "./program.js";
-import { ErrorWithNote, ExpectedError, Interrupted, UsageError, UserError } from "./errors.js";
+import { PACKAGE, PROGRAM } from "./program.js";
+import { describeFailure, ErrorWithNote, ExpectedError, UsageError } from "./errors.js";
 import { createReporter, type Reporter } from "./ui/reporter.js";
-
-const PACKAGE = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as {
-  version: string;
-  bugs: { url: string };
-};
 
 export async function main(io: Io): Promise<number> {
   const reporter = createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env });
@@ -62,29 +56,8 @@ export function renderError(error: unknown, reporter: Reporter, env: NodeJS.Proc
     reporter.error(`${PROGRAM}${command ? ` ${command}` : ""}: error: ${error.message}`);
     return error.exitCode;
   }
-  if (error instanceof UserError) {
-    reporter.error(`Error: ${error.message}` + (error.hint ? `\n\n${error.hint}` : ""));
-    return error.exitCode;
-  }
-  if (error instanceof Interrupted) {
-    reporter.error(error.message);
-    return error.exitCode;
-  }
-  if (error instanceof ExpectedError) {
-    reporter.error(`Error: ${error.message}`);
-    return error.exitCode;
-  }
-  const description = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  reporter.error(
-    [
-      `An unexpected error occurred: ${description}`,
-      "",
-      `This is probably a bug in ${PROGRAM}, not something you did. Please report it at`,
-      `<${PACKAGE.bugs.url}> with the command you ran and this output` + (debug ? "." : ";"),
-      ...(debug ? [] : ["run it again with NEXTSTRAIN_DEBUG=1 to include the details."]),
-    ].join("\n"),
-  );
-  return 1;
+  reporter.error(describeFailure(error, debug));
+  return error instanceof ExpectedError ? error.exitCode : 1;
 }
 
 /** Runs main on this process and exits with its status once the output is written. */
@@ -92,6 +65,10 @@ export function runFromProcess(): void {
   // Files deflate on libuv's thread pool, which has 4 threads unless told
   // otherwise before its first use: give it one per core on larger machines.
   process.env.UV_THREADPOOL_SIZE ??= String(Math.max(4, availableParallelism()));
+  // A failure outside main's own try (a promise nobody awaited) is rendered the same way: never a bare stack trace.
+  const escaped = (error: unknown) => exit(renderError(error, createReporter({ stdout: process.stdout, stderr: process.stderr, env: process.env }), process.env));
+  process.on("uncaughtException", escaped);
+  process.on("unhandledRejection", escaped);
   void main({
     argv: process.argv.slice(2),
     env: process.env,
@@ -100,8 +77,10 @@ export function runFromProcess(): void {
     stdout: process.stdout,
     stderr: process.stderr,
     stdinIsTTY: Boolean(process.stdin.isTTY),
-  }).then((status) => {
-    process.exitCode = status;
-    process.stdout.write("", () => process.exit(status));
-  });
+  }).then(exit);
+}
+
+function exit(status: number): void {
+  process.exitCode = status;
+  process.stdout.write("", () => process.exit(status));
 }

@@ -8,15 +8,29 @@ import type { BatchClient, JobDefinition, JobDetail, RegisterJobDefinitionComman
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 import { JobQueueNotFound } from "./resource-errors.js";
+import { withRetries, type AwsCall, type RetryHooks } from "./retry.js";
 
 const Batch = () => import("@aws-sdk/client-batch");
+
+/** Retry hooks a caller may give a Batch call: the clock, the abort signal, a notice per retry. */
+export type BatchHooks = Pick<RetryHooks, "clock" | "signal" | "onRetry">;
+
+/** For DescribeJobs: the follower's policy (`job-status`, never gives up) or a one-off read's. */
+export interface DescribeHooks extends BatchHooks {
+  call?: Extract<AwsCall, "batch-read" | "job-status">;
+}
+
+/** Sends one request under the retry policy of its kind (src/aws/retry.ts); credential problems become UserErrors. */
+function sending<T>(call: AwsCall, request: () => Promise<T>, hooks: BatchHooks = {}): Promise<T> {
+  return withRetries(call, request, hooks).catch(explainBatchError);
+}
 
 export async function describeActiveDefinitions(client: BatchClient, name: string): Promise<JobDefinition[]> {
   const { DescribeJobDefinitionsCommand } = await Batch();
   const found: JobDefinition[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE", nextToken })).catch(explainBatchError);
+    const page = await sending("batch-read", () => client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE", nextToken })));
     found.push(...(page.jobDefinitions ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -25,13 +39,13 @@ export async function describeActiveDefinitions(client: BatchClient, name: strin
 
 export async function registerDefinition(client: BatchClient, input: RegisterJobDefinitionCommandInput): Promise<void> {
   const { RegisterJobDefinitionCommand } = await Batch();
-  await client.send(new RegisterJobDefinitionCommand(input)).catch(explainBatchError);
+  await sending("batch-register", () => client.send(new RegisterJobDefinitionCommand(input)));
 }
 
-export async function submitJob(client: BatchClient, input: SubmitJobCommandInput, region: string): Promise<string> {
+export async function submitJob(client: BatchClient, input: SubmitJobCommandInput, region: string, hooks: BatchHooks = {}): Promise<string> {
   const { SubmitJobCommand } = await Batch();
   try {
-    const answer = await client.send(new SubmitJobCommand(input));
+    const answer = await withRetries("batch-submit", () => client.send(new SubmitJobCommand(input)), hooks);
     if (!answer.jobId) throw new Error("SubmitJob answered without a job id");
     return answer.jobId;
   } catch (error) {
@@ -56,26 +70,27 @@ export function submissionRefused(error: unknown): boolean {
 }
 
 /** The job, or undefined when Batch does not know it (never existed, or forgotten after a few days). */
-export async function describeJob(client: BatchClient, jobId: string): Promise<JobDetail | undefined> {
-  const [job] = await describeJobs(client, [jobId]);
+export async function describeJob(client: BatchClient, jobId: string, hooks?: DescribeHooks): Promise<JobDetail | undefined> {
+  const [job] = await describeJobs(client, [jobId], hooks);
   return job;
 }
 
 export const DESCRIBE_JOBS_LIMIT = 100;
 
-export async function describeJobs(client: BatchClient, jobIds: readonly string[]): Promise<JobDetail[]> {
+export async function describeJobs(client: BatchClient, jobIds: readonly string[], hooks: DescribeHooks = {}): Promise<JobDetail[]> {
   const { DescribeJobsCommand } = await Batch();
   const found: JobDetail[] = [];
   for (let start = 0; start < jobIds.length; start += DESCRIBE_JOBS_LIMIT) {
-    const answer = await client.send(new DescribeJobsCommand({ jobs: jobIds.slice(start, start + DESCRIBE_JOBS_LIMIT) })).catch(explainBatchError);
+    const ids = jobIds.slice(start, start + DESCRIBE_JOBS_LIMIT);
+    const answer = await sending(hooks.call ?? "batch-read", () => client.send(new DescribeJobsCommand({ jobs: ids })), hooks);
     found.push(...(answer.jobs ?? []));
   }
   return found;
 }
 
-export async function terminateJob(client: BatchClient, jobId: string, reason: string): Promise<void> {
+export async function terminateJob(client: BatchClient, jobId: string, reason: string, hooks: BatchHooks = {}): Promise<void> {
   const { TerminateJobCommand } = await Batch();
-  await client.send(new TerminateJobCommand({ jobId, reason })).catch(explainBatchError);
+  await sending("batch-terminate", () => client.send(new TerminateJobCommand({ jobId, reason })), hooks);
 }
 
 /** Credential problems become UserErrors; everything else passes through. */

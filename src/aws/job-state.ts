@@ -1,6 +1,7 @@
 /**
  * A Batch job as the tool sees it: a small state object over one DescribeJobs
- * entry (docs/compatibility.md#watching), and the lines that report on it.
+ * entry (docs/compatibility.md#watching), and predicates on statuses. The
+ * lines that report on a job are in src/runner/messages.ts.
  *
  * A JobState never changes; polling again makes a new one. What it answers:
  * the status and its class (waiting, running, complete, failed), where the
@@ -11,10 +12,6 @@
  *  - The log group is the job's own `awslogs-group` when its log configuration
  *    names one; the Nextstrain CLI always reads `/aws/batch/job` and finds no
  *    log for jobs whose definition sends it elsewhere.
- *  - A job with neither a status reason nor a container reason ends with
- *    `(no reason given)`, where the Nextstrain CLI prints Python's `(None)`.
- *    The parentheses stay, so the line keeps its shape for anyone matching it;
- *    "None" read as if AWS had given a reason of that name.
  */
 import type { JobDetail, JobStatus } from "@aws-sdk/client-batch";
 
@@ -32,6 +29,11 @@ export type Status = JobStatus | "UNKNOWN";
 
 const WAITING: ReadonlySet<string> = new Set(["SUBMITTED", "PENDING", "RUNNABLE", "STARTING"]);
 const TERMINAL: ReadonlySet<string> = new Set(["SUCCEEDED", "FAILED"]);
+
+/** Whether a status (as Batch gives it, or as a job record keeps it) is one a job never leaves. */
+export function isTerminal(status: string): boolean {
+  return TERMINAL.has(status);
+}
 
 /** The reason Batch gives for an ordinary container exit, replaced by "exited <code>". */
 const CONTAINER_EXITED = "Essential container in task exited";
@@ -56,7 +58,7 @@ export class JobState {
   }
 
   get isComplete(): boolean {
-    return TERMINAL.has(this.status);
+    return isTerminal(this.status);
   }
 
   get isFailed(): boolean {
@@ -111,75 +113,4 @@ export class JobState {
     const stopped = (this.detail.stoppedAt ?? nowMs) / 1000;
     return (stopped - created) / 60;
   }
-}
-
-/**
- * The final line, `Job <STATUS> after <M.m> minutes (<reason>)`, as a bold
- * label and the rest (C82).
- */
-export function finalStatusLine(job: JobState, nowMs: number): { label: string; detail: string } {
-  return {
-    label: `Job ${job.status} after ${formatFixed1(job.elapsedMinutes(nowMs))} minutes`,
-    detail: `(${job.reason ?? "no reason given"})`,
-  };
-}
-
-/**
- * A number with one decimal, as Python's `%0.1f` writes it (C115). Both round
- * the exact binary value, so they differ only on exact ties, which a double has
- * at one decimal only when its fraction is .25 or .75: Python rounds those to
- * even (0.25 -> 0.2), toFixed() away from zero (0.3).
- */
-export function formatFixed1(value: number): string {
-  if (Number.isNaN(value)) return "nan";
-  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
-  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
-  const magnitude = Math.abs(value);
-  const fraction = magnitude % 1;
-  if (fraction === 0.25 || fraction === 0.75) return `${sign}${Math.trunc(magnitude)}.${fraction === 0.25 ? 2 : 8}`;
-  return sign + magnitude.toFixed(1);
-}
-
-/** Minutes east of UTC at an instant, e.g. 60 for Central European Time in winter. */
-export type UtcOffset = (epochMs: number) => number;
-
-/** The offset of the machine's time zone (TZ). */
-export const localUtcOffset: UtcOffset = (epochMs) => -new Date(epochMs).getTimezoneOffset();
-
-/** What a log line needs of a CloudWatch Logs event (GetLogEvents and FilterLogEvents both fit). */
-export interface LogEvent {
-  message?: string;
-  timestamp?: number;
-  ingestionTime?: number;
-}
-
-/**
- * `[batch] [<time>] <message>`, the time being the event's timestamp (else its
- * ingestion time) rounded half to even to whole seconds, as ISO-8601 in the
- * given time zone with its offset and no fraction (C81); `[batch] <message>`
- * when the event has no time.
- */
-export function formatLogLine(event: LogEvent, offset: UtcOffset = localUtcOffset): string {
-  const ms = event.timestamp ?? event.ingestionTime;
-  const message = event.message ?? "";
-  if (ms === undefined) return `[batch] ${message}`;
-  return `[batch] [${isoSeconds(roundHalfEven(ms / 1000), offset)}] ${message}`;
-}
-
-function roundHalfEven(value: number): number {
-  const floor = Math.floor(value);
-  const fraction = value - floor;
-  if (fraction !== 0.5) return fraction < 0.5 ? floor : floor + 1;
-  return floor % 2 === 0 ? floor : floor + 1;
-}
-
-/** `2023-11-14T23:13:20+01:00` for whole seconds since the epoch. */
-function isoSeconds(seconds: number, offset: UtcOffset): string {
-  const minutes = Math.round(offset(seconds * 1000));
-  const local = new Date((seconds + minutes * 60) * 1000);
-  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
-  const date = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
-  const time = `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
-  const zone = `${minutes < 0 ? "-" : "+"}${pad(Math.trunc(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
-  return `${date}T${time}${zone}`;
 }

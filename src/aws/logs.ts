@@ -10,14 +10,16 @@
  *
  * Polling adapts (P4): about once a second while lines flow, at once
  * while a backlog is being paged through, stretching to every 5 s when idle,
- * and backing off further while throttled. The stream does not exist until
+ * and backing off further while throttled, as the `logs-poll` row of the
+ * retry policy (src/aws/retry.ts) says. The stream does not exist until
  * the container starts (and never does for a job that fails to start). After
  * the job ends, the follower drains: lines keep arriving for a few seconds.
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
-import { awsErrorName, credentialsProblem, isThrottling, isTransient } from "./errors.js";
-import { sleep as realSleep } from "./retry.js";
+import { awsErrorName, credentialsProblem, isThrottling } from "./errors.js";
+import { backoffDelay, isRetryable, RETRY_POLICIES, systemClock, type Clock } from "./retry.js";
 
+/** What the tool reads of a CloudWatch Logs event (GetLogEvents and FilterLogEvents both fit). */
 export interface LogEvent {
   timestamp?: number;
   ingestionTime?: number;
@@ -37,30 +39,29 @@ export interface PollState {
 export const BACKLOG_PAGE = 1000;
 export const FLOWING_DELAY_MS = 1000;
 export const IDLE_MAX_DELAY_MS = 5000;
-export const FAILURE_MAX_DELAY_MS = 30_000;
 
-/** How long to wait before the next poll. */
+/** How long to wait before the next poll; after failures, as the retry policy for Logs says. */
 export function nextPollDelay(state: PollState): number {
-  if (state.failures > 0) return Math.min(FAILURE_MAX_DELAY_MS, 2000 * 2 ** (state.failures - 1));
+  if (state.failures > 0) return backoffDelay(RETRY_POLICIES["logs-poll"], state.failures);
   if (state.lastCount >= BACKLOG_PAGE) return 0;
   if (state.idlePolls === 0) return FLOWING_DELAY_MS;
   return Math.min(IDLE_MAX_DELAY_MS, FLOWING_DELAY_MS * 2 ** state.idlePolls);
 }
 
-export interface FollowOptions {
+export interface TailOptions {
   client: CloudWatchLogsClient;
   group: string;
   stream: string;
   onEvent: (event: LogEvent) => void;
   /** Told once when polls start failing, and again when they recover. */
   onTrouble?: (problem: string | undefined) => void;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  /** How long after the job ends to keep reading while nothing new arrives. */
-  drainQuietMs?: number;
-  /** The most to spend draining. */
-  drainLimitMs?: number;
-  now?: () => number;
+  clock?: Clock;
 }
+
+/** How long after the job ends to keep reading while nothing new arrives. */
+export const DRAIN_QUIET_MS = 3000;
+/** The most to spend draining. */
+export const DRAIN_LIMIT_MS = 30_000;
 
 export interface FollowResult {
   events: number;
@@ -75,14 +76,17 @@ export class LogFollower {
   private troubled = false;
   private readonly state: PollState = { lastCount: 0, idlePolls: 0, failures: 0 };
 
-  constructor(private readonly options: FollowOptions) {}
+  private readonly clock: Clock;
+
+  constructor(private readonly options: TailOptions) {
+    this.clock = options.clock ?? systemClock;
+  }
 
   /**
    * Follows the stream until `ended` resolves (the job is terminal), then
    * drains. Only credential errors end it early; other failures are retried.
    */
   async follow(ended: Promise<unknown>): Promise<FollowResult> {
-    const sleep = this.options.sleep ?? realSleep;
     let jobEnded = false;
     const wake = new AbortController();
     void ended.then(() => {
@@ -92,25 +96,24 @@ export class LogFollower {
     while (!jobEnded) {
       await this.poll();
       if (jobEnded) break;
-      await sleep(nextPollDelay(this.state), wake.signal).catch(() => undefined);
+      await this.clock.sleep(nextPollDelay(this.state), wake.signal).catch(() => undefined);
     }
     await this.drain();
     return { events: this.events, streamSeen: this.streamSeen };
   }
 
-  /** Reads until nothing new has come for drainQuietMs (bounded by drainLimitMs). */
+  /** Reads until nothing new has come for DRAIN_QUIET_MS (bounded by DRAIN_LIMIT_MS). */
   async drain(): Promise<FollowResult> {
-    const sleep = this.options.sleep ?? realSleep;
-    const now = this.options.now ?? Date.now;
-    const quiet = this.options.drainQuietMs ?? 3000;
+    const now = () => this.clock.now();
+    const quiet = DRAIN_QUIET_MS;
     const start = now();
-    const limit = start + (this.options.drainLimitMs ?? 30_000);
+    const limit = start + DRAIN_LIMIT_MS;
     let lastNews = start;
     while (now() < limit) {
       const count = await this.poll();
       if (count > 0) lastNews = now();
       else if (now() - lastNews >= quiet) break;
-      await sleep(count >= BACKLOG_PAGE ? 0 : Math.min(FLOWING_DELAY_MS, quiet));
+      await this.clock.sleep(count >= BACKLOG_PAGE ? 0 : Math.min(FLOWING_DELAY_MS, quiet));
     }
     return { events: this.events, streamSeen: this.streamSeen };
   }
@@ -147,7 +150,7 @@ export class LogFollower {
       }
       const credentials = credentialsProblem(error);
       if (credentials) throw credentials;
-      if (!isThrottling(error) && !isTransient(error)) throw error;
+      if (!isRetryable(RETRY_POLICIES["logs-poll"], error)) throw error;
       this.state.failures += 1;
       if (!this.troubled) {
         this.troubled = true;

@@ -1,31 +1,24 @@
 /**
- * Bounded retries with exponential backoff and jitter, for the requests that
- * must survive a flaky link or throttling (R1, R2). The SDK retries
- * each request a few times on its own; this layer covers longer outages (a
- * connection lost for half a minute) without resending work already done.
- * Only transient failures are retried; the first retry is reported once.
+ * The one retry policy of the tool: for each kind of AWS call, which failures
+ * are retried, how often and how long (R1, R2), and the one loop that applies
+ * it. Every AWS call goes through here, directly (`withRetries`) or, for the
+ * two polling loops that must keep their own rhythm (the job's status while
+ * following, the log tailer), by asking the table for the next delay.
+ *
+ * Beneath this, the SDK retries each request a few times on its own
+ * (AWS_MAX_ATTEMPTS); this layer covers longer outages (a connection lost for
+ * half a minute) without resending work already done. What is retried:
+ * throttling, 5xx answers and lost connections, never a credential problem
+ * (an expired token stays expired however often it is sent).
+ *
+ * All waits take the injected `Clock`, so tests run them on a fake one.
  */
-import { isTransient } from "./errors.js";
+import { credentialsProblem, isThrottling, isTransient } from "./errors.js";
 
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const PATIENT: RetryPolicy = { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000 };
-
-/** For clean-up that the user waits for, under a deadline of its own. */
-export const BRIEF: RetryPolicy = { attempts: 4, baseDelayMs: 250, maxDelayMs: 2_000 };
-
-export interface RetryHooks {
-  sleep?: (ms: number) => Promise<void>;
-  /** Called before each retry with the error that caused it. */
-  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
-  isRetryable?: (error: unknown) => boolean;
-  random?: () => number;
-  signal?: AbortSignal;
+/** Time as the tool waits on it: one clock for every wait, injected by tests. */
+export interface Clock {
+  now(): number;
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
 export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
@@ -42,22 +35,81 @@ export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 
-/** The delay before retry number `attempt` (1-based): full jitter over an exponential ceiling. */
+export const systemClock: Clock = { now: () => Date.now(), sleep };
+
+export interface RetryPolicy {
+  /** What is retried: any transient failure, or throttling only (the request certainly did nothing). */
+  on: "transient" | "throttling";
+  /** Attempts in all, the first included; Infinity for loops that wait out any outage. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** Full jitter over the exponential ceiling (spreads many clients); off where the delay is shown or tested exactly. */
+  jitter: boolean;
+}
+
+/** The kinds of AWS call, each with its row in RETRY_POLICIES. */
+export type AwsCall = "s3-transfer" | "s3-removal" | "batch-read" | "batch-register" | "batch-submit" | "batch-terminate" | "job-status" | "logs-poll";
+
+const PATIENT = { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000, jitter: true } as const;
+
+/**
+ * Which calls retry on what, how often and how long.
+ *
+ * - `s3-transfer`: uploads, downloads, records: long outages are waited out.
+ * - `s3-removal`: removing what a failed run left, while the user waits.
+ * - `batch-submit`: only throttling, because a SubmitJob whose answer was a
+ *   5xx or was lost may have created the job (SubmitJob takes no idempotency
+ *   token, https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html);
+ *   runner/before-job.ts then tells the user how to look for it.
+ * - `job-status` and `logs-poll`: following a job never gives up on an outage
+ *   (R2); Logs slows to 30 s while throttled, without jitter so the log tailer's
+ *   rhythm stays predictable.
+ */
+export const RETRY_POLICIES: Readonly<Record<AwsCall, RetryPolicy>> = {
+  "s3-transfer": { on: "transient", ...PATIENT },
+  "s3-removal": { on: "transient", attempts: 4, baseDelayMs: 250, maxDelayMs: 2_000, jitter: true },
+  "batch-read": { on: "transient", ...PATIENT },
+  "batch-register": { on: "transient", ...PATIENT },
+  "batch-submit": { on: "throttling", ...PATIENT },
+  "batch-terminate": { on: "transient", ...PATIENT },
+  "job-status": { on: "transient", ...PATIENT, attempts: Infinity },
+  "logs-poll": { on: "transient", attempts: Infinity, baseDelayMs: 2_000, maxDelayMs: 30_000, jitter: false },
+};
+
+/** Whether a failure is worth another try under a policy (never a credential problem). */
+export function isRetryable(policy: RetryPolicy, error: unknown): boolean {
+  if (credentialsProblem(error)) return false;
+  return policy.on === "throttling" ? isThrottling(error) : isTransient(error);
+}
+
+/** The delay before retry number `attempt` (1-based): an exponential ceiling, with full jitter when the policy says so. */
 export function backoffDelay(policy: RetryPolicy, attempt: number, random: () => number = Math.random): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+  if (!policy.jitter) return ceiling;
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
 
-export async function withRetries<T>(operation: () => Promise<T>, policy: RetryPolicy, hooks: RetryHooks = {}): Promise<T> {
-  const retryable = hooks.isRetryable ?? isTransient;
+export interface RetryHooks {
+  clock?: Clock;
+  /** Called before each retry with the error that caused it. */
+  onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+  random?: () => number;
+  signal?: AbortSignal;
+}
+
+/** Runs `operation`, retrying it as the policy of `call` says. */
+export async function withRetries<T>(call: AwsCall, operation: () => Promise<T>, hooks: RetryHooks = {}): Promise<T> {
+  const policy = RETRY_POLICIES[call];
+  const clock = hooks.clock ?? systemClock;
   for (let attempt = 1; ; attempt++) {
     try {
       return await operation();
     } catch (error) {
-      if (hooks.signal?.aborted || attempt >= policy.attempts || !retryable(error)) throw error;
+      if (hooks.signal?.aborted || attempt >= policy.attempts || !isRetryable(policy, error)) throw error;
       const delay = backoffDelay(policy, attempt, hooks.random);
       hooks.onRetry?.(error, attempt, delay);
-      await (hooks.sleep ? hooks.sleep(delay) : sleep(delay, hooks.signal));
+      await clock.sleep(delay, hooks.signal);
     }
   }
 }

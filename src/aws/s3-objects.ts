@@ -6,22 +6,22 @@
  */
 import type { S3Client } from "@aws-sdk/client-s3";
 import { awsErrorName } from "./errors.js";
-import { PATIENT, withRetries } from "./retry.js";
+import { withRetries } from "./retry.js";
 import type { S3Location } from "./s3.js";
 
 const S3 = () => import("@aws-sdk/client-s3");
 
-export async function putText(client: S3Client, location: S3Location, text: string, contentType = "application/json"): Promise<void> {
+export async function putText(client: S3Client, location: S3Location, text: string): Promise<void> {
   const { PutObjectCommand } = await S3();
-  const put = new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: text, ContentType: contentType });
-  await withRetries(() => client.send(put), PATIENT);
+  const put = new PutObjectCommand({ Bucket: location.bucket, Key: location.key, Body: text, ContentType: "application/json" });
+  await withRetries("s3-transfer", () => client.send(put));
 }
 
 /** The object's text, or undefined when there is no such object. */
 export async function getText(client: S3Client, location: S3Location): Promise<string | undefined> {
   const { GetObjectCommand } = await S3();
   try {
-    const answer = await withRetries(() => client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT);
+    const answer = await withRetries("s3-transfer", () => client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key })));
     return (await answer.Body?.transformToString("utf8")) ?? "";
   } catch (error) {
     if (awsErrorName(error) === "NoSuchKey" || awsErrorName(error) === "NotFound") return undefined;
@@ -33,7 +33,7 @@ export async function getText(client: S3Client, location: S3Location): Promise<s
 export async function lastModified(client: S3Client, location: S3Location): Promise<Date | undefined> {
   const { HeadObjectCommand } = await S3();
   try {
-    const head = await withRetries(() => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT);
+    const head = await withRetries("s3-transfer", () => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })));
     return head.LastModified;
   } catch (error) {
     if (awsErrorName(error) === "NoSuchKey" || awsErrorName(error) === "NotFound") return undefined;
@@ -46,10 +46,7 @@ export async function* keysEndingWith(client: S3Client, bucket: string, prefix: 
   const { ListObjectsV2Command } = await S3();
   let token: string | undefined;
   do {
-    const page = await withRetries(
-      () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })),
-      PATIENT,
-    );
+    const page = await withRetries("s3-transfer", () => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token })));
     for (const object of page.Contents ?? []) if (object.Key?.endsWith(suffix)) yield object.Key;
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);

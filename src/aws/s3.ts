@@ -19,7 +19,7 @@ import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 import { BucketNotFound, BucketUnreadable } from "./resource-errors.js";
-import { BRIEF, PATIENT, withRetries, type RetryHooks } from "./retry.js";
+import { withRetries, type RetryHooks } from "./retry.js";
 
 export interface S3Location {
   bucket: string;
@@ -42,7 +42,7 @@ const S3 = () => import("@aws-sdk/client-s3");
 export async function checkBucket(client: S3Client, bucket: string): Promise<void> {
   const { HeadBucketCommand } = await S3();
   try {
-    await client.send(new HeadBucketCommand({ Bucket: bucket }));
+    await withRetries("s3-transfer", () => client.send(new HeadBucketCommand({ Bucket: bucket })));
   } catch (error) {
     throw credentialsProblem(error) ?? new BucketUnreadable(bucket, bucketProblem(error));
   }
@@ -71,11 +71,11 @@ export function partSize(partNumber: number): number {
   return FIRST_PART_SIZE * 2 ** Math.floor((partNumber - 1) / 1000);
 }
 
-export interface UploadOptions extends Pick<RetryHooks, "onRetry" | "sleep"> {
-  /** Parts uploading at once. */
-  concurrency?: number;
+/** Parts uploading at once. */
+export const PARTS_IN_FLIGHT = 4;
+
+export interface UploadOptions extends Pick<RetryHooks, "onRetry" | "clock"> {
   signal?: AbortSignal;
-  contentType?: string;
   /** Called as bytes are stored in S3. */
   onStored?: (bytes: number) => void;
   /**
@@ -92,106 +92,116 @@ export interface UploadResult {
 }
 
 export async function uploadStream(client: S3Client, target: S3Location, body: AsyncIterable<Uint8Array>, options: UploadOptions = {}): Promise<UploadResult> {
-  const { CreateMultipartUploadCommand, UploadPartCommand, CompleteMultipartUploadCommand, AbortMultipartUploadCommand, PutObjectCommand } = await S3();
-  const concurrency = options.concurrency ?? 4;
-  const signal = options.signal;
-  const retryHooks: RetryHooks = { onRetry: options.onRetry, sleep: options.sleep, signal };
-  const retrying = <T>(request: () => Promise<T>): Promise<T> => withRetries(request, PATIENT, retryHooks);
-  const sending = { abortSignal: signal };
-
-  let uploadId: string | undefined;
-  const completed: { PartNumber: number; ETag: string }[] = [];
-  const inFlight = new Set<Promise<void>>();
-  let failure: unknown;
-  let partNumber = 1;
-  let pending: Buffer[] = [];
-  let pendingBytes = 0;
-  let total = 0;
-
-  const startPart = async (data: Buffer) => {
-    if (uploadId === undefined) {
-      const created = await retrying(() =>
-        client.send(new CreateMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, ContentType: options.contentType }), sending),
-      );
-      uploadId = created.UploadId;
-      if (uploadId !== undefined) options.onMultipart?.(uploadId);
-    }
-    const number = partNumber++;
-    if (number > MAX_PARTS) throw new UserError(`The archive is too large for one S3 object (more than ${MAX_PARTS} parts).`);
-    const upload = new UploadPartCommand({
-      Bucket: target.bucket,
-      Key: target.key,
-      UploadId: uploadId,
-      PartNumber: number,
-      Body: data,
-      ContentLength: data.length,
-    });
-    const part = retrying(() => client.send(upload, sending)).then(
-      (result) => {
-        completed.push({ PartNumber: number, ETag: result.ETag ?? "" });
-        options.onStored?.(data.length);
-      },
-      (error: unknown) => {
-        failure ??= error;
-      },
-    );
-    const tracked = part.finally(() => inFlight.delete(tracked));
-    inFlight.add(tracked);
-    while (inFlight.size >= concurrency) await Promise.race(inFlight);
-    if (failure !== undefined) throw failure;
-  };
-
-  const takePart = (size: number): Buffer => {
-    const joined = Buffer.concat(pending, pendingBytes);
-    const part = joined.subarray(0, size);
-    const rest = joined.subarray(size);
-    pending = rest.length > 0 ? [rest] : [];
-    pendingBytes = rest.length;
-    return part;
-  };
-
+  const upload = new PartUploader(client, target, options, await S3());
   try {
     for await (const chunk of body) {
-      if (signal?.aborted) throw signal.reason;
-      pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      pendingBytes += chunk.byteLength;
-      total += chunk.byteLength;
-      while (pendingBytes >= partSize(partNumber)) await startPart(takePart(partSize(partNumber)));
+      options.signal?.throwIfAborted();
+      await upload.add(chunk);
     }
-    if (signal?.aborted) throw signal.reason;
-
-    if (uploadId === undefined) {
-      const data = takePart(pendingBytes);
-      const put = new PutObjectCommand({ Bucket: target.bucket, Key: target.key, Body: data, ContentLength: data.length, ContentType: options.contentType });
-      await retrying(() => client.send(put, sending));
-      options.onStored?.(data.length);
-      return { bytes: total, parts: 1 };
-    }
-    if (pendingBytes > 0) await startPart(takePart(pendingBytes));
-    await Promise.all(inFlight);
-    if (failure !== undefined) throw failure;
-    completed.sort((a, b) => a.PartNumber - b.PartNumber);
-    const complete = new CompleteMultipartUploadCommand({
-      Bucket: target.bucket,
-      Key: target.key,
-      UploadId: uploadId,
-      MultipartUpload: { Parts: completed },
-    });
-    await retrying(() => client.send(complete, sending));
-    return { bytes: total, parts: completed.length };
+    options.signal?.throwIfAborted();
+    return await upload.finish();
   } catch (error) {
-    await Promise.allSettled(inFlight);
-    if (uploadId !== undefined && !(signal?.aborted && options.onMultipart)) {
-      // Without this, stored parts linger (and are billed) until a lifecycle rule removes them.
-      const abort = new AbortMultipartUploadCommand({ Bucket: target.bucket, Key: target.key, UploadId: uploadId });
-      await withRetries(() => client.send(abort), PATIENT, { sleep: options.sleep }).catch(() => undefined);
-    }
+    await upload.abandon();
     throw explainS3Error(error, `upload to ${s3Url(target)}`, target.bucket);
   }
 }
 
+/** One streaming upload: bytes gathered into parts, several parts in flight, then completed (or abandoned). */
+class PartUploader {
+  private uploadId: string | undefined;
+  private readonly completed: { PartNumber: number; ETag: string }[] = [];
+  private readonly inFlight = new Set<Promise<void>>();
+  private failure: unknown;
+  private partNumber = 1;
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private total = 0;
+
+  constructor(
+    private readonly client: S3Client,
+    private readonly target: S3Location,
+    private readonly options: UploadOptions,
+    private readonly sdk: typeof import("@aws-sdk/client-s3"),
+  ) {}
+
+  private retrying<T>(request: (sending: { abortSignal?: AbortSignal }) => Promise<T>): Promise<T> {
+    const { onRetry, clock, signal } = this.options;
+    return withRetries("s3-transfer", () => request({ abortSignal: signal }), { onRetry, clock, signal });
+  }
+
+  async add(chunk: Uint8Array): Promise<void> {
+    this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    this.pendingBytes += chunk.byteLength;
+    this.total += chunk.byteLength;
+    while (this.pendingBytes >= partSize(this.partNumber)) await this.startPart(this.takePart(partSize(this.partNumber)));
+  }
+
+  /** Sends the rest: one PutObject for a small archive, else the last part and CompleteMultipartUpload. */
+  async finish(): Promise<UploadResult> {
+    const { bucket, key } = this.target;
+    if (this.uploadId === undefined) {
+      const data = this.takePart(this.pendingBytes);
+      const put = new this.sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.length });
+      await this.retrying((sending) => this.client.send(put, sending));
+      this.options.onStored?.(data.length);
+      return { bytes: this.total, parts: 1 };
+    }
+    if (this.pendingBytes > 0) await this.startPart(this.takePart(this.pendingBytes));
+    await Promise.all(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+    this.completed.sort((a, b) => a.PartNumber - b.PartNumber);
+    const complete = new this.sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, MultipartUpload: { Parts: this.completed } });
+    await this.retrying((sending) => this.client.send(complete, sending));
+    return { bytes: this.total, parts: this.completed.length };
+  }
+
+  /** After a failure: waits for the parts in flight, and aborts the multipart upload unless the caller took that on. */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.inFlight);
+    if (this.uploadId === undefined || (this.options.signal?.aborted && this.options.onMultipart)) return;
+    // Without this, stored parts linger (and are billed) until a lifecycle rule removes them.
+    const abort = new this.sdk.AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: this.uploadId });
+    await withRetries("s3-transfer", () => this.client.send(abort), { clock: this.options.clock }).catch(() => undefined);
+  }
+
+  private async startPart(data: Buffer): Promise<void> {
+    const { bucket, key } = this.target;
+    if (this.uploadId === undefined) {
+      const create = new this.sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key });
+      const created = await this.retrying((sending) => this.client.send(create, sending));
+      this.uploadId = created.UploadId;
+      if (this.uploadId !== undefined) this.options.onMultipart?.(this.uploadId);
+    }
+    const number = this.partNumber++;
+    if (number > MAX_PARTS) throw new UserError(`The archive is too large for one S3 object (more than ${MAX_PARTS} parts).`);
+    const upload = new this.sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, PartNumber: number, Body: data, ContentLength: data.length });
+    const part = this.retrying((sending) => this.client.send(upload, sending)).then(
+      (result) => {
+        this.completed.push({ PartNumber: number, ETag: result.ETag ?? "" });
+        this.options.onStored?.(data.length);
+      },
+      (error: unknown) => {
+        this.failure ??= error;
+      },
+    );
+    const tracked = part.finally(() => this.inFlight.delete(tracked));
+    this.inFlight.add(tracked);
+    while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private takePart(size: number): Buffer {
+    const joined = Buffer.concat(this.pending, this.pendingBytes);
+    const part = joined.subarray(0, size);
+    const rest = joined.subarray(size);
+    this.pending = rest.length > 0 ? [rest] : [];
+    this.pendingBytes = rest.length;
+    return part;
+  }
+}
+
 /** Hooks for removing what an upload left: a few quick retries, cut short by `signal`. */
-type RemovalHooks = Pick<RetryHooks, "sleep" | "signal">;
+type RemovalHooks = Pick<RetryHooks, "clock" | "signal">;
 
 /**
  * Removes an unfinished multipart upload and its stored parts. S3 answers
@@ -202,7 +212,7 @@ export async function abortMultipartUpload(client: S3Client, location: S3Locatio
   const { AbortMultipartUploadCommand } = await S3();
   const abort = new AbortMultipartUploadCommand({ Bucket: location.bucket, Key: location.key, UploadId: uploadId });
   try {
-    await withRetries(() => client.send(abort, { abortSignal: hooks.signal }), BRIEF, hooks);
+    await withRetries("s3-removal", () => client.send(abort, { abortSignal: hooks.signal }), hooks);
     return true;
   } catch (error) {
     if (awsErrorName(error) === "NoSuchUpload") return false;
@@ -214,15 +224,15 @@ export async function abortMultipartUpload(client: S3Client, location: S3Locatio
 export async function deleteObject(client: S3Client, location: S3Location, hooks: RemovalHooks = {}): Promise<void> {
   const { DeleteObjectCommand } = await S3();
   const remove = new DeleteObjectCommand({ Bucket: location.bucket, Key: location.key });
-  await withRetries(() => client.send(remove, { abortSignal: hooks.signal }), BRIEF, hooks);
+  await withRetries("s3-removal", () => client.send(remove, { abortSignal: hooks.signal }), hooks);
 }
 
 /** A random-access view of an object, read with ranged GETs. */
-export async function openObjectRanges(client: S3Client, location: S3Location, hooks: Pick<RetryHooks, "onRetry" | "sleep" | "signal"> = {}): Promise<RangeSource> {
+export async function openObjectRanges(client: S3Client, location: S3Location, hooks: Pick<RetryHooks, "onRetry" | "clock" | "signal"> = {}): Promise<RangeSource> {
   const { HeadObjectCommand, GetObjectCommand } = await S3();
   let head: { ContentLength?: number; ETag?: string };
   try {
-    head = await withRetries(() => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })), PATIENT, hooks);
+    head = await withRetries("s3-transfer", () => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })), hooks);
   } catch (error) {
     throw explainS3Error(error, `read ${s3Url(location)}`, location.bucket);
   }
@@ -233,6 +243,7 @@ export async function openObjectRanges(client: S3Client, location: S3Location, h
       if (endExclusive <= start) return Buffer.alloc(0);
       try {
         return await withRetries(
+          "s3-transfer",
           async () => {
             const answer = await client.send(
               new GetObjectCommand({
@@ -250,7 +261,6 @@ export async function openObjectRanges(client: S3Client, location: S3Location, h
             }
             return bytes;
           },
-          PATIENT,
           hooks,
         );
       } catch (error) {

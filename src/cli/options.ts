@@ -12,6 +12,7 @@ import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import { Option } from "commander";
 import { UsageError } from "../errors.js";
+import { DEFAULT_EXEC, OVERLAY_NAMES, type DownloadChoice } from "./request.js";
 import { helpSources } from "../config/explain.js";
 import type { CommandName, HelpGroup, SettingRow, SettingsTable } from "../config/setting-row.js";
 import { SETTINGS } from "../config/settings.js";
@@ -32,8 +33,11 @@ const HEADINGS: Record<HelpGroup, string> = {
   "aws-batch": "AWS Batch settings:",
 };
 
+/** Options of no setting: the development overlays. */
+const DEVELOPMENT = "Development overlays:";
+
 /** The groups of `--help`, in order; commander puts options without a group under "Options:". */
-const GROUPS = [HEADINGS.runtime, "Options:", HEADINGS.job, HEADINGS.resources, HEADINGS.files, HEADINGS["aws-batch"]];
+const GROUPS = [HEADINGS.runtime, "Options:", HEADINGS.job, HEADINGS.resources, HEADINGS.files, HEADINGS["aws-batch"], DEVELOPMENT];
 
 /** A command's options, grouped for `--help`: within a group, those of settings first, in the table's order. */
 export function inHelpOrder(options: readonly Option[]): Option[] {
@@ -97,7 +101,7 @@ export function buildOptions(context: OptionContext): Option[] {
     ...OTHER_RUNTIMES.map((flag) => new Option(flag).hideHelp()),
     new Option("--detach", "Submit the job, print how to re-attach, and exit").helpGroup(HEADINGS.job),
     new Option("--attach <job-id>", "Re-attach to an existing job instead of submitting one").helpGroup(HEADINGS.job),
-    new Option("--exec <prog>", "Program to run in the job instead of snakemake").default("snakemake").helpGroup(HEADINGS.resources),
+    new Option("--exec <prog>", `Program to run in the job instead of ${DEFAULT_EXEC}`).default(DEFAULT_EXEC).helpGroup(HEADINGS.resources),
     new Option("--env <name[=value]>", "Set an environment variable for the job; without =value, pass this one's value (repeatable)")
       .argParser(collect)
       .helpGroup(HEADINGS.resources),
@@ -110,6 +114,9 @@ export function buildOptions(context: OptionContext): Option[] {
     new Option("--exclude-from-upload <pattern>", "Do not upload files matching <pattern> (repeatable; same globs as --download)")
       .argParser(collect)
       .helpGroup(HEADINGS.files),
+    ...OVERLAY_NAMES.map((name) =>
+      new Option(`--${name} <dir>`, `Use the ${name} source in <dir> in the job instead of the image's (a development overlay)`).helpGroup(DEVELOPMENT),
+    ),
     new Option("--dry-run", "Show the settings the build would use, and where each comes from, without touching AWS").helpGroup(HEADINGS.runtime),
     new Option("--job-info <file>", "Write the job's id, run id and status as JSON to <file> when it is submitted and when the run ends (for scripts)").helpGroup(HEADINGS.job),
   ];
@@ -132,9 +139,9 @@ export function isDirectory(path: string, cwd: string): boolean {
  * Nextstrain CLI crashes).
  */
 export class DownloadRecorder {
-  private spec: true | false | string[] = true;
+  private spec: DownloadChoice = true;
 
-  add(pattern: string): string[] {
+  add(pattern: string): readonly string[] {
     this.spec = Array.isArray(this.spec) ? [...this.spec, pattern] : [pattern];
     return this.spec;
   }
@@ -143,7 +150,7 @@ export class DownloadRecorder {
     this.spec = false;
   }
 
-  get value(): true | false | string[] {
+  get value(): DownloadChoice {
     return this.spec;
   }
 }

@@ -16,7 +16,7 @@ import { UsageError } from "../errors.js";
 import { PROGRAM } from "../program.js";
 import { expandOptionPrefixes, type LongOption } from "./argv.js";
 import { buildOptions, DownloadRecorder, flaglessSettingsHelp, followOptions, inHelpOrder, OTHER_RUNTIMES, settingOptions, type OptionContext } from "./options.js";
-import type { BuildRequest, JobsRequest } from "./request.js";
+import { OVERLAY_NAMES, type BuildRequest, type JobsRequest } from "./request.js";
 
 export type Invocation =
   | { kind: "done" }
@@ -177,6 +177,7 @@ function toRequest({ directory, args, options, download, settingFlags, otherRunt
     cancel: options.cancel === true,
     download: download.value,
     excludeFromUpload: (options.excludeFromUpload as string[] | undefined) ?? [],
+    overlays: OVERLAY_NAMES.flatMap((name) => (typeof options[name] === "string" ? [{ name, path: options[name] as string }] : [])),
     logs: options.logs !== false,
     env: (options.env as string[] | undefined) ?? [],
     envdir: (options.envdir as string[] | undefined) ?? [],

@@ -2,10 +2,25 @@
  * What the user asked for on the command line, after parsing and before any
  * setting is resolved: the input of the commands.
  */
+import type { DownloadSpec } from "../archive/patterns.js";
 import type { SettingFlags } from "../config/resolve.js";
 
-/** Which files to download: everything, nothing, or an ordered list of patterns (`!` = excluded). */
-export type DownloadSpec = true | false | string[];
+/** The program a job runs unless `--exec` names another. */
+export const DEFAULT_EXEC = "snakemake";
+
+/** The components a development overlay can replace (`--augur <dir>`, ...), in the Nextstrain CLI's order. */
+export const OVERLAY_NAMES = ["augur", "auspice", "fauna"] as const;
+
+export type OverlayName = (typeof OVERLAY_NAMES)[number];
+
+/** An overlay as given: the component and the directory as typed (relative to the working directory). */
+export interface OverlayRequest {
+  name: OverlayName;
+  path: string;
+}
+
+/** Which files to download: those a DownloadSpec selects, or none (`--no-download`). */
+export type DownloadChoice = DownloadSpec | false;
 
 export interface BuildRequest {
   /** The directory as given (relative paths stay relative for messages). */
@@ -20,8 +35,10 @@ export interface BuildRequest {
   detachOnInterrupt: boolean;
   attach?: string;
   cancel: boolean;
-  download: DownloadSpec;
+  download: DownloadChoice;
   excludeFromUpload: string[];
+  /** --augur, --auspice, --fauna: source directories shipped in place of the image's copies (the last one given of each). */
+  overlays: OverlayRequest[];
   logs: boolean;
   env: string[];
   envdir: string[];

@@ -16,7 +16,8 @@ import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/b
 import { createAwsClients, type AwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
 import { planBuild, type Planned } from "../runner/plan.js";
-import { findRecord } from "../runner/job-record.js";
+import { findRecord, type FoundRecord } from "../runner/job-record.js";
+import { checkOverlaySupport, resolveOverlays } from "../runner/overlays.js";
 import { runOnBatch } from "../runner/run.js";
 import { JobRecords, recordsDirectory } from "../state/records.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -29,26 +30,28 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
   const { settings, warnings, paths } = await loadSettings(request.settingFlags, io.env, io.homedir);
   for (const warning of warnings) reporter.warn(warning);
 
+  checkOverlaySupport(request.overlays, settings.image.value);
   checkRuntimeFlags(request, settings);
   const records = new JobRecords(recordsDirectory(paths.home));
   const aws = createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) });
   // Attaching without a directory: the job's record says where its results go.
   const recorded = request.attach !== undefined && request.directory === undefined ? await recordedDirectory(request.attach, request, { records, aws, settings }, command) : undefined;
-  const location = await checkDirectory({ ...request, directory: request.directory ?? recorded }, io.cwd, command);
+  const location = await checkDirectory({ ...request, directory: request.directory ?? recorded?.record.workingDir }, io.cwd, command);
   // The runner message comes only once a directory is given, as the Nextstrain CLI would only then start its runtime.
   checkRunner(settings, paths.configFile);
 
   const planned = request.attach === undefined ? planBuild({ ...request, cpus: settings.cpus.value, memory: settings.memory.value }, settings, io.env) : undefined;
   for (const warning of planned?.warnings ?? []) reporter.warn(warning);
+  const overlays = resolveOverlays(request.overlays, io.cwd, (path) => isDirectory(path, io.cwd));
 
   if (request.dryRun) {
-    showDryRun(reporter, settings, location, planned);
+    showDryRun(reporter, settings, location, planned && { ...planned, plan: { ...planned.plan, overlays } });
     return 0;
   }
   const run = {
     settings,
     location,
-    plan: planned?.plan,
+    plan: planned && { ...planned.plan, overlays },
     attach: request.attach,
     detach: request.detach,
     detachOnInterrupt: request.detachOnInterrupt,
@@ -56,6 +59,7 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
     logs: request.logs,
     download: request.download,
     jobInfo: request.jobInfo === undefined ? undefined : resolve(io.cwd, request.jobInfo),
+    record: recorded,
   };
   try {
     return await runOnBatch(run, { records, aws, reporter, stdinIsTTY: io.stdinIsTTY, signals: context.signals });
@@ -74,6 +78,7 @@ function showDryRun(reporter: Reporter, settings: Settings, location: BuildRoot 
     reporter.stage("Working directory in the job:", containerWorkingDir(location));
   }
   if (planned) reporter.stage("Command in the job:", planned.plan.argv.join(" "));
+  for (const overlay of planned?.plan.overlays ?? []) reporter.stage(`Overlay ${overlay.name}:`, `${overlay.src} (replaces the image's /nextstrain/${overlay.name})`);
   reporter.line("Dry run: nothing was uploaded or submitted.");
 }
 
@@ -105,9 +110,9 @@ function checkRunner(settings: Settings, configFile: string): void {
 }
 
 /**
- * Where the results of a job attached to without a directory go: the
- * directory in its record, from this machine's records or else from the
- * bucket's (which lists them, so only when there is something to download,
+ * The record of a job attached to without a directory, which says where its
+ * results go (the runner does not read it again): this machine's record, or
+ * else the bucket's (which lists them, so only when there is something to download,
  * C33). `attach` says when neither has a record; `build --attach` leaves that
  * to the directory check, with the Nextstrain CLI's message.
  */
@@ -116,15 +121,15 @@ async function recordedDirectory(
   request: BuildRequest,
   { records, aws, settings }: { records: JobRecords; aws: AwsClients; settings: Settings },
   command: "build" | "attach",
-): Promise<string | undefined> {
+): Promise<FoundRecord | undefined> {
   const local = await records.read(jobId);
-  if (local) return local.workingDir;
+  if (local) return { record: local, local: true };
   if (request.download === false || request.cancel) return undefined;
   const bucket = settings.bucket.value;
   let unsearched = "";
   try {
-    const found = await findRecord(jobId, records, await aws.s3(), bucket);
-    if (found) return found.workingDir;
+    const found = await findRecord(jobId, undefined, await aws.s3(), bucket);
+    if (found) return found;
   } catch (error) {
     unsearched = ` (which could not be searched: ${error instanceof UserError ? error.message : describeAwsError(error)})`;
   }

@@ -1,7 +1,7 @@
 /**
  * `jobs`: the jobs this machine submitted, from their records, with live
  * statuses from AWS Batch (DescribeJobs, 100 ids a call); a job Batch no
- * longer knows has ended (src/state/job-status.ts). By default the jobs
+ * longer knows has ended (src/runner/job-status.ts). By default the jobs
  * that still need attention (running, waiting, or finished with results not
  * yet downloaded); `--all` for every record; `--json` for scripts; `--prune`
  * removes the records of finished jobs whose results were downloaded.
@@ -14,7 +14,7 @@ import type { JobsRequest } from "../cli/request.js";
 import { loadSettings } from "../config/load.js";
 import { endpointsOf } from "../config/resolve.js";
 import { resolvePaths } from "../config/paths.js";
-import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../state/job-status.js";
+import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../runner/job-status.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
 import type { CommandContext } from "./context.js";
 

@@ -9,6 +9,7 @@
  * The handlers never exit the process: they settle an outcome and abort the
  * watch, and the runner returns the exit status (0 for detach, 130 for exit).
  */
+import { systemClock, type Clock } from "../aws/retry.js";
 import { STOP_REASON } from "../aws/job-state.js";
 import type { Reporter } from "../ui/reporter.js";
 import { CANCEL_CONFIRMATION_SECONDS } from "./messages.js";
@@ -29,7 +30,8 @@ export interface ControlDeps {
   terminate: (reason: string) => Promise<void>;
   /** Whether the job has already ended. */
   isComplete: () => boolean;
-  nowSeconds?: () => number;
+  /** The clock Control-C presses are timed on; the system's by default. */
+  clock?: Clock;
 }
 
 export class JobControl {
@@ -66,7 +68,7 @@ export class JobControl {
       if (source === "signal") this.finish({ kind: "exit", status: 130 });
       return;
     }
-    const now = (this.deps.nowSeconds ?? (() => Math.floor(Date.now() / 1000)))();
+    const now = Math.floor((this.deps.clock ?? systemClock).now() / 1000);
     if (confirm && now - this.firstPress > CANCEL_CONFIRMATION_SECONDS) {
       this.firstPress = now;
       reporter.stage(`Press Control-C again within ${CANCEL_CONFIRMATION_SECONDS} seconds to cancel this job.`);

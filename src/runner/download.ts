@@ -14,7 +14,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadVerdict } from "../archive/exclusions.js";
 import { extractChanged, type ExtractResult } from "../archive/extract.js";
 import { IncompleteDownload } from "../archive/not-written.js";
-import { downloadSelector } from "../archive/patterns.js";
+import { downloadSelector, type DownloadSpec } from "../archive/patterns.js";
 import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
 import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
 import { ErrorWithNote, Interrupted, UserError } from "../errors.js";
@@ -29,7 +29,7 @@ export interface DownloadRequest {
   workdir: S3Location;
   buildRoot: string;
   /** Everything, or the ordered --download / --exclude-from-download patterns. */
-  spec: true | readonly string[];
+  spec: DownloadSpec;
   reporter: Reporter;
   /** The job whose results these are: named in the command that finishes an interrupted download. */
   jobId: string;

@@ -15,10 +15,9 @@
  * arguments at the very end, after any `--`, where Snakemake reads them as
  * target names and the build fails.
  */
+import { DEFAULT_EXEC } from "../cli/request.js";
 import { bytesToMiB } from "../config/quantities.js";
 import { imageSupports } from "./image.js";
-
-export const DEFAULT_EXEC = "snakemake";
 
 export interface ExecArgvInput {
   /** `--exec`; Snakemake when not given. */

@@ -2,28 +2,29 @@
  * Following a job to its end: status changes as `Job now <STATUS>`, reasons a
  * waiting job is stuck (shown as soon as Batch gives one), live logs, and the
  * final `Job <STATUS> after <M.m> minutes (<reason>)` line (C74-C82, C116).
+ * The texts are in messages.ts.
  *
  * DescribeJobs runs at once, then every 2 s for the first minute and every
  * 6 s after (the Nextstrain CLI polls every 6 s from the start; early polls
  * make short jobs and status changes show sooner at no real cost). Transient
- * failures and throttling are waited out, never fatal (R2).
+ * failures and throttling are waited out, never fatal (R2), as the
+ * `job-status` row of the retry policy (src/aws/retry.ts) says.
  */
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { describeJob } from "../aws/batch.js";
-import { isTransient } from "../aws/errors.js";
-import { finalStatusLine, formatLogLine, JobState, type Status } from "../aws/job-state.js";
+import { JobState, type Status } from "../aws/job-state.js";
 import { LogFollower, type FollowResult } from "../aws/logs.js";
-import { backoffDelay, PATIENT, sleep as realSleep } from "../aws/retry.js";
+import { systemClock, type Clock } from "../aws/retry.js";
 import { UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
+import { failureHint, finalStatusLine, formatLogLine, waitingHint } from "./messages.js";
 
 export interface FollowDeps {
   batch: BatchClient;
   logs: () => Promise<CloudWatchLogsClient>;
   reporter: Reporter;
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  clock?: Clock;
 }
 
 export interface FollowOptions {
@@ -42,114 +43,98 @@ export function statusPollDelay(followingForMs: number): number {
   return followingForMs < 60_000 ? 2000 : 6000;
 }
 
-/** A hint for a waiting job's reason, when Batch's words need one. */
-export function waitingHint(reason: string): string | undefined {
-  if (reason.startsWith("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT")) {
-    return "The job asks for more vCPUs or memory than the queue's compute environments offer, so it will never start. Cancel it and ask for less (--cpus, --memory, or the aws-batch cpus/memory settings), or give the compute environment larger instances.";
-  }
-  if (reason.startsWith("MISCONFIGURATION:")) return "The queue or its compute environments are misconfigured, so the job cannot start. Cancel it and check the queue in the AWS Batch console.";
-  if (reason.startsWith("CAPACITY:")) return "AWS has no capacity for the job right now; it starts when capacity frees up.";
-  return undefined;
-}
-
-/** What to do next about a job that failed, by the way it failed; undefined for a job that succeeded. */
-export function failureHint(job: JobState): string | undefined {
-  if (!job.isFailed) return undefined;
-  const container = job.detail.container?.reason ?? "";
-  const status = job.detail.statusReason ?? "";
-  if (job.stoppedByUser) return "The job was stopped on request, so its results were not downloaded. Run the build again to start over.";
-  if (container.startsWith("OutOfMemoryError")) {
-    return "The job ran out of memory. Ask for more with --memory (or --aws-batch-memory, the aws-batch memory setting), or make the workflow use less.";
-  }
-  if (status.includes("attempt duration exceeded timeout")) {
-    return "The job ran longer than its timeout allows. Raise the timeout (attemptDurationSeconds) of the job definition (--aws-batch-job), or split the workflow into shorter runs.";
-  }
-  if (/^Host EC2 .* terminated/.test(status)) {
-    return "The machine running the job went away (a Spot instance reclaimed, or scaled in). Run the build again; a retry strategy in the job definition retries such jobs by itself.";
-  }
-  if (/^Cannot(Pull|Start|Inspect|Create)Container/.test(container) || status === "Task failed to start") {
-    return "The job's container never started. Check that the image (--image) exists and that the compute environment may pull it; the reason above says more.";
-  }
-  if (job.exitCode !== undefined && job.exitCode !== 0) {
-    return `The workflow exited with status ${job.exitCode}: its log above says why. Fix the build and run it again.`;
-  }
-  return undefined;
-}
-
 export async function followJob(jobId: string, deps: FollowDeps, options: FollowOptions): Promise<JobState> {
-  const { reporter } = deps;
-  const now = deps.now ?? Date.now;
-  const sleep = deps.sleep ?? realSleep;
-  const started = now();
-  let previous: Status = options.shownStatus ?? "UNKNOWN";
-  let shownReason: string | undefined;
-  let follower: Promise<FollowResult> | undefined;
-  let endFollowing!: () => void;
-  const ended = new Promise<void>((resolve) => (endFollowing = resolve));
-  let troubled = 0;
-
+  const clock = deps.clock ?? systemClock;
+  const started = clock.now();
+  const watch = new JobWatch(deps, options, clock);
   try {
     for (;;) {
-      let job: JobState;
-      try {
-        const detail = await describeJob(deps.batch, jobId);
-        if (!detail) throw new UserError(`AWS Batch no longer knows job ${jobId}.`, "Batch forgets jobs a few days after they end.");
-        job = new JobState(detail);
-        options.onUpdate?.(job);
-        if (troubled > 0) reporter.line("AWS Batch answers again.");
-        troubled = 0;
-      } catch (error) {
-        if (!isTransient(error)) throw error;
-        troubled += 1;
-        if (troubled === 1) reporter.warn(`AWS Batch did not answer (${(error as Error).message}); still watching the job, retrying.`);
-        await sleep(backoffDelay(PATIENT, troubled), options.signal);
-        continue;
-      }
-
-      if (!job.isComplete && job.status !== previous) reporter.stage(`Job now ${job.status}`);
-      previous = job.status;
-
-      const reason = job.detail.statusReason;
-      if (job.isWaiting && reason && reason !== shownReason) {
-        shownReason = reason;
-        const hint = waitingHint(reason);
-        reporter.line(`Job is waiting: ${reason}`);
-        if (hint) reporter.warn(hint);
-      }
-
-      if (options.logs && follower === undefined && job.logStreamName) {
-        const stream = job.logStreamName;
-        const group = job.logGroupName;
-        follower = deps.logs().then((client) =>
-          new LogFollower({
-            client,
-            group,
-            stream,
-            onEvent: (event) => reporter.log(formatLogLine(event)),
-            onTrouble: (problem) => (problem ? reporter.warn(`${problem}. Log lines are not lost; they appear when it answers.`) : undefined),
-            sleep: deps.sleep,
-            now: deps.now,
-          }).follow(ended),
-        );
-      }
-
-      if (job.isComplete) {
-        endFollowing();
-        const logs = await follower;
-        if (options.logs && logs && !logs.streamSeen) {
-          reporter.warn(`The job's log stream ${job.logGroupName}/${job.logStreamName} never appeared: its container probably never started.`);
-        } else if (options.logs && !job.logStreamName) {
-          reporter.warn("The job has no log stream: its container never started.");
-        }
-        const final = finalStatusLine(job, now());
-        reporter.stage(final.label, final.detail);
-        const hint = failureHint(job);
-        if (hint) reporter.warn(hint);
-        return job;
-      }
-      await sleep(statusPollDelay(now() - started), options.signal);
+      const job = await readJob(jobId, deps, clock, options.signal);
+      options.onUpdate?.(job);
+      watch.show(job);
+      if (job.isComplete) return await watch.finish(job);
+      await clock.sleep(statusPollDelay(clock.now() - started), options.signal);
     }
   } finally {
-    endFollowing();
+    watch.stopLogs();
+  }
+}
+
+/** One DescribeJobs, outages waited out with one warning (and one line when Batch answers again). */
+async function readJob(jobId: string, deps: FollowDeps, clock: Clock, signal: AbortSignal | undefined): Promise<JobState> {
+  let retried = false;
+  const onRetry = (error: unknown, attempt: number) => {
+    retried = true;
+    if (attempt === 1) deps.reporter.warn(`AWS Batch did not answer (${(error as Error).message}); still watching the job, retrying.`);
+  };
+  const detail = await describeJob(deps.batch, jobId, { call: "job-status", clock, signal, onRetry });
+  if (retried) deps.reporter.line("AWS Batch answers again.");
+  if (!detail) throw new UserError(`AWS Batch no longer knows job ${jobId}.`, "Batch forgets jobs a few days after they end.");
+  return new JobState(detail);
+}
+
+/** What following has shown so far, and the log follower once the job has a stream. */
+class JobWatch {
+  private previous: Status;
+  private shownReason: string | undefined;
+  private follower: Promise<FollowResult> | undefined;
+  private endLogs!: () => void;
+  private readonly logsEnded = new Promise<void>((resolve) => (this.endLogs = resolve));
+
+  constructor(
+    private readonly deps: FollowDeps,
+    private readonly options: FollowOptions,
+    private readonly clock: Clock,
+  ) {
+    this.previous = options.shownStatus ?? "UNKNOWN";
+  }
+
+  /** Prints a status change, a new waiting reason with its hint, and starts the logs once there is a stream. */
+  show(job: JobState): void {
+    const { reporter } = this.deps;
+    if (!job.isComplete && job.status !== this.previous) reporter.stage(`Job now ${job.status}`);
+    this.previous = job.status;
+    const reason = job.detail.statusReason;
+    if (job.isWaiting && reason && reason !== this.shownReason) {
+      this.shownReason = reason;
+      reporter.line(`Job is waiting: ${reason}`);
+      const hint = waitingHint(reason);
+      if (hint) reporter.warn(hint);
+    }
+    if (this.options.logs && this.follower === undefined && job.logStreamName) this.follower = this.tail(job.logGroupName, job.logStreamName);
+  }
+
+  private async tail(group: string, stream: string): Promise<FollowResult> {
+    const { reporter } = this.deps;
+    const client = await this.deps.logs();
+    return new LogFollower({
+      client,
+      group,
+      stream,
+      onEvent: (event) => reporter.log(formatLogLine(event)),
+      onTrouble: (problem) => (problem ? reporter.warn(`${problem}. Log lines are not lost; they appear when it answers.`) : undefined),
+      clock: this.clock,
+    }).follow(this.logsEnded);
+  }
+
+  /** Drains the logs, then prints the final line and a hint for a failure. */
+  async finish(job: JobState): Promise<JobState> {
+    const { reporter } = this.deps;
+    this.endLogs();
+    const logs = await this.follower;
+    if (this.options.logs && logs && !logs.streamSeen) {
+      reporter.warn(`The job's log stream ${job.logGroupName}/${job.logStreamName} never appeared: its container probably never started.`);
+    } else if (this.options.logs && !job.logStreamName) {
+      reporter.warn("The job has no log stream: its container never started.");
+    }
+    const final = finalStatusLine(job, this.clock.now());
+    reporter.stage(final.label, final.detail);
+    const hint = failureHint(job);
+    if (hint) reporter.warn(hint);
+    return job;
+  }
+
+  stopLogs(): void {
+    this.endLogs();
   }
 }

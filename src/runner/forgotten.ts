@@ -17,30 +17,29 @@ import type { BuildRoot } from "../archive/build-root.js";
 import type { AwsClients } from "../aws/clients.js";
 import { lastModified } from "../aws/s3-objects.js";
 import { s3Url } from "../aws/s3.js";
-import type { DownloadSpec } from "../cli/request.js";
+import type { DownloadChoice } from "../cli/request.js";
 import { UserError } from "../errors.js";
-import { archiveRewritten, describeStatus, seenEnded } from "../state/job-status.js";
-import type { JobRecord, JobRecords } from "../state/records.js";
+import { archiveRewritten, describeStatus, seenEnded } from "./job-status.js";
+import type { JobRecord } from "../state/records.js";
 import type { Reporter } from "../ui/reporter.js";
 import type { SignalSource } from "./control.js";
 import { downloadResults } from "./download.js";
-import { s3RecordLocation } from "./job-record.js";
+import { s3RecordLocation, type RecordKeeper } from "./job-record.js";
 import { showSnakemakeLogs } from "./snakemake-logs.js";
 
 export interface ForgottenRequest {
-  download: DownloadSpec;
+  download: DownloadChoice;
   /** Where results go; undefined when attaching without a directory. */
   location?: BuildRoot;
 }
 
 export interface ForgottenDeps {
   aws: AwsClients;
-  records: JobRecords;
   reporter: Reporter;
   signals: SignalSource;
 }
 
-export async function recoverForgotten(record: JobRecord, request: ForgottenRequest, deps: ForgottenDeps): Promise<number> {
+export async function recoverForgotten(record: JobRecord, keeper: RecordKeeper, request: ForgottenRequest, deps: ForgottenDeps): Promise<number> {
   const { reporter } = deps;
   const s3 = await deps.aws.s3();
   const workdir = { bucket: record.bucket, key: record.archiveKey };
@@ -51,7 +50,7 @@ export async function recoverForgotten(record: JobRecord, request: ForgottenRequ
     await downloadResults({ s3, workdir, buildRoot: location.buildRoot, spec: request.download, reporter, jobId: record.jobId, signals: deps.signals });
     return true;
   };
-  const remember = (change: Partial<JobRecord>) => deps.records.update(record.jobId, { forgottenAt, ...change }).catch(() => undefined);
+  const remember = (change: Partial<JobRecord>) => keeper.note({ forgottenAt, ...change });
   reporter.line(`AWS Batch no longer knows job ${record.jobId}: it forgets jobs a few days after they end.`);
 
   if (seenEnded(record)) {

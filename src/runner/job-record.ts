@@ -1,5 +1,6 @@
 /**
- * Keeping a job's record during a run: written at submission (locally and as
+ * Keeping a job's record during a run: made at submission by newJobRecord
+ * and written there (locally and as
  * `<prefix><run-id>.json` next to the archive in S3), updated as the job's
  * status changes and once its results are downloaded, and looked up again by
  * `attach` (locally first, then in the bucket). A record that cannot be
@@ -12,18 +13,57 @@ import { constants } from "node:fs";
 import { access, mkdir, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { containerWorkingDir, type BuildRoot } from "../archive/build-root.js";
 import type { JobState } from "../aws/job-state.js";
 import { getText, keysEndingWith, putText } from "../aws/s3-objects.js";
 import type { S3Location } from "../aws/s3.js";
 import type { BucketLocation } from "../config/bucket.js";
 import { UserError } from "../errors.js";
 import { writeFileAtomic } from "../state/atomic.js";
-import { parseRecord, type JobRecord, type JobRecords } from "../state/records.js";
+import { parseRecord, RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
 import type { Reporter } from "../ui/reporter.js";
 
 /** Where the S3 copy of a run's record lives: beside its archive. */
 export function s3RecordLocation(record: Pick<JobRecord, "bucket" | "archiveKey">): S3Location {
   return { bucket: record.bucket, key: record.archiveKey.replace(/\.zip$/, ".json") };
+}
+
+/** What a new record is made of: the submitted job and where its archive and results are. */
+export interface NewRecord {
+  jobId: string;
+  runId: string;
+  location: BuildRoot;
+  archive: S3Location;
+  region: string;
+  queue: string;
+  definition: string;
+  image: string;
+  command: string[];
+  /** The submission time, ISO 8601. */
+  at: string;
+}
+
+/** The one place a job record is made, at submission. */
+export function newJobRecord(job: NewRecord): JobRecord {
+  return {
+    schema: RECORD_SCHEMA,
+    jobId: job.jobId,
+    runId: job.runId,
+    buildRoot: job.location.buildRoot,
+    workingDir: job.location.workingDir,
+    remoteWorkdir: containerWorkingDir(job.location),
+    bucket: job.archive.bucket,
+    archiveKey: job.archive.key,
+    region: job.region,
+    queue: job.queue,
+    definition: job.definition,
+    image: job.image,
+    command: job.command,
+    submittedAt: job.at,
+    status: "SUBMITTED",
+    updatedAt: job.at,
+    downloaded: false,
+  };
 }
 
 export async function saveNewRecord(record: JobRecord, records: JobRecords, s3: S3Client, reporter: Reporter): Promise<void> {
@@ -34,49 +74,67 @@ export async function saveNewRecord(record: JobRecord, records: JobRecords, s3: 
   ]);
 }
 
-/** The record of a job: the local one, else the one in the bucket (slower: it lists the bucket's records). */
-export async function findRecord(jobId: string, records: JobRecords, s3: S3Client, bucket: BucketLocation): Promise<JobRecord | undefined> {
-  const local = await records.read(jobId);
-  if (local) return local;
+/** A job's record and where it was found: this machine's records, or the bucket's copy (never written locally). */
+export interface FoundRecord {
+  record: JobRecord;
+  local: boolean;
+}
+
+/**
+ * The record of a job: the local one (`local`, already read by the caller),
+ * else the one in the bucket (slower: it lists the bucket's records).
+ */
+export async function findRecord(jobId: string, local: JobRecord | undefined, s3: S3Client, bucket: BucketLocation): Promise<FoundRecord | undefined> {
+  if (local) return { record: local, local: true };
   for await (const key of keysEndingWith(s3, bucket.bucket, bucket.prefix, ".json")) {
     const text = await getText(s3, { bucket: bucket.bucket, key });
     const record = text === undefined ? undefined : parseRecord(text);
-    if (typeof record === "object" && record.jobId === jobId) return record;
+    if (typeof record === "object" && record.jobId === jobId) return { record, local: false };
   }
   return undefined;
 }
 
-/** Updates the local record when the job's status (or reason, or exit code) changes. */
+/**
+ * Keeps the local record of a job up to date while it is followed: read once
+ * (or made at submission), written when the job's status, reason or exit code
+ * changes and once its results are downloaded. A job with no local record is
+ * not given one; a record that cannot be read or written is one warning.
+ */
 export class RecordKeeper {
   private last = "";
   private warned = false;
 
+  /** `local`: the job's local record, none, or the error reading it gave. */
   constructor(
     private readonly records: JobRecords,
     private readonly jobId: string,
+    private local: JobRecord | Error | undefined,
     private readonly reporter: Reporter,
   ) {}
 
   async seen(job: JobState, extra: Partial<JobRecord> = {}): Promise<void> {
-    const change: Partial<JobRecord> = { status: job.status, statusReason: job.reason, exitCode: job.exitCode, ...extra };
+    await this.note({ status: job.status, statusReason: job.reason, exitCode: job.exitCode, ...extra });
+  }
+
+  async note(change: Partial<JobRecord>): Promise<void> {
     const key = JSON.stringify(change);
-    if (key === this.last) return;
+    if (key === this.last || this.local === undefined) return;
     this.last = key;
-    await this.records.update(this.jobId, change).catch((error: Error) => {
+    try {
+      if (this.local instanceof Error) throw this.local;
+      const updated: JobRecord = { ...this.local, ...change, updatedAt: new Date().toISOString() };
+      await this.records.write(updated);
+      this.local = updated;
+    } catch (error) {
       if (this.warned) return;
       this.warned = true;
-      this.reporter.warn(`Could not update the local record of job ${this.jobId}: ${error.message}`);
-    });
+      this.reporter.warn(`Could not update the local record of job ${this.jobId}: ${(error as Error).message}`);
+    }
   }
 }
 
-export interface JobInfo {
-  jobId: string;
-  runId?: string;
-  status: string;
-  exitStatus?: number;
-  archive: string;
-}
+/** The --job-info file for scripts: what a record says of the job, and the run's exit status once it ended. */
+export type JobInfo = Pick<JobRecord, "jobId" | "status"> & Partial<Pick<JobRecord, "runId">> & { exitStatus?: number; archive: string };
 
 /** The --job-info file: written at submission and again when the run ends. */
 export async function writeJobInfo(path: string, info: JobInfo): Promise<void> {

@@ -1,8 +1,9 @@
 /**
- * The message blocks printed while watching a job: the control hints after
- * "Watching job status" (C96) and the block printed on
- * detaching (C97, C98), with the Nextstrain CLI's exact texts; and the
- * re-attach lines that end any failure once a job exists.
+ * Every text about a job: the control hints after "Watching job status"
+ * (C96) and the block printed on detaching (C97, C98), with the Nextstrain
+ * CLI's exact texts; the re-attach lines that end any failure once a job
+ * exists; the log line format (C81), the final status line (C82) and the
+ * hints for a waiting or failed job.
  *
  * The detach block names this tool's own commands. It offers both:
  * `nextstrain-ts attach <job-id>`, and the drop-in form
@@ -12,6 +13,11 @@
  * Nextstrain CLI's own command under our name, carries the build root the
  * results go to, and needs nothing but the job id and that path.
  */
+import type { DownloadSpec } from "../archive/patterns.js";
+import type { LogEvent } from "../aws/logs.js";
+import { describeAwsError } from "../aws/errors.js";
+import { STOP_REASON, type JobState } from "../aws/job-state.js";
+import { UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
 import { PROGRAM } from "../program.js";
 import { shellQuote } from "../ui/shell-quote.js";
@@ -104,12 +110,123 @@ function reattachCommands(jobId: string, buildRoot: string | undefined): string[
   return [`${PROGRAM} attach ${id}`, `${PROGRAM} build --aws-batch --attach ${id} ${shellQuote(buildRoot ?? ".")}`];
 }
 
+/** A cancellation that AWS Batch did not take: an expected failure, with the commands that cancel the job another way. */
+export function cancelFailed(jobId: string, error: unknown): UserError {
+  if (error instanceof UserError) return error;
+  return new UserError(
+    `Could not cancel job ${jobId}: ${describeAwsError(error)}.`,
+    `The job goes on. Cancel it with Control-C again, with \`${PROGRAM} attach --cancel ${shellQuote(jobId)}\`, or with \`aws batch terminate-job --job-id ${shellQuote(jobId)} --reason '${STOP_REASON}'\`.`,
+  );
+}
+
 /**
  * The command that finishes an interrupted download: `attach` to the ended
  * job without its logs, with the same download patterns, into the same build
  * root. Files already written are not fetched again (their CRC-32 matches).
  */
-export function finishDownloadCommand(jobId: string, buildRoot: string, spec: true | readonly string[]): string {
+export function finishDownloadCommand(jobId: string, buildRoot: string, spec: DownloadSpec): string {
   const patterns = spec === true ? [] : spec.map((pattern) => `--download ${shellQuote(pattern)}`);
   return [PROGRAM, "attach", "--no-logs", ...patterns, shellQuote(jobId), shellQuote(buildRoot)].join(" ");
+}
+
+/** A hint for a waiting job's reason, when Batch's words need one. */
+export function waitingHint(reason: string): string | undefined {
+  if (reason.startsWith("MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT")) {
+    return "The job asks for more vCPUs or memory than the queue's compute environments offer, so it will never start. Cancel it and ask for less (--cpus, --memory, or the aws-batch cpus/memory settings), or give the compute environment larger instances.";
+  }
+  if (reason.startsWith("MISCONFIGURATION:")) return "The queue or its compute environments are misconfigured, so the job cannot start. Cancel it and check the queue in the AWS Batch console.";
+  if (reason.startsWith("CAPACITY:")) return "AWS has no capacity for the job right now; it starts when capacity frees up.";
+  return undefined;
+}
+
+/** What to do next about a job that failed, by the way it failed; undefined for a job that succeeded. */
+export function failureHint(job: JobState): string | undefined {
+  if (!job.isFailed) return undefined;
+  const container = job.detail.container?.reason ?? "";
+  const status = job.detail.statusReason ?? "";
+  if (job.stoppedByUser) return "The job was stopped on request, so its results were not downloaded. Run the build again to start over.";
+  if (container.startsWith("OutOfMemoryError")) {
+    return "The job ran out of memory. Ask for more with --memory (or --aws-batch-memory, the aws-batch memory setting), or make the workflow use less.";
+  }
+  if (status.includes("attempt duration exceeded timeout")) {
+    return "The job ran longer than its timeout allows. Raise the timeout (attemptDurationSeconds) of the job definition (--aws-batch-job), or split the workflow into shorter runs.";
+  }
+  if (/^Host EC2 .* terminated/.test(status)) {
+    return "The machine running the job went away (a Spot instance reclaimed, or scaled in). Run the build again; a retry strategy in the job definition retries such jobs by itself.";
+  }
+  if (/^Cannot(Pull|Start|Inspect|Create)Container/.test(container) || status === "Task failed to start") {
+    return "The job's container never started. Check that the image (--image) exists and that the compute environment may pull it; the reason above says more.";
+  }
+  if (job.exitCode !== undefined && job.exitCode !== 0) {
+    return `The workflow exited with status ${job.exitCode}: its log above says why. Fix the build and run it again.`;
+  }
+  return undefined;
+}
+
+/**
+ * The final line, `Job <STATUS> after <M.m> minutes (<reason>)`, as a bold
+ * label and the rest (C82). Deliberate deviation: a job with neither a status
+ * reason nor a container reason ends with `(no reason given)`, where the
+ * Nextstrain CLI prints Python's `(None)`. The parentheses stay, so the line
+ * keeps its shape for anyone matching it; "None" read as if AWS had given a
+ * reason of that name.
+ */
+export function finalStatusLine(job: JobState, nowMs: number): { label: string; detail: string } {
+  return {
+    label: `Job ${job.status} after ${formatFixed1(job.elapsedMinutes(nowMs))} minutes`,
+    detail: `(${job.reason ?? "no reason given"})`,
+  };
+}
+
+/**
+ * A number with one decimal, as Python's `%0.1f` writes it (C115). Both round
+ * the exact binary value, so they differ only on exact ties, which a double has
+ * at one decimal only when its fraction is .25 or .75: Python rounds those to
+ * even (0.25 -> 0.2), toFixed() away from zero (0.3).
+ */
+export function formatFixed1(value: number): string {
+  if (Number.isNaN(value)) return "nan";
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+  const sign = value < 0 || Object.is(value, -0) ? "-" : "";
+  const magnitude = Math.abs(value);
+  const fraction = magnitude % 1;
+  if (fraction === 0.25 || fraction === 0.75) return `${sign}${Math.trunc(magnitude)}.${fraction === 0.25 ? 2 : 8}`;
+  return sign + magnitude.toFixed(1);
+}
+
+/** Minutes east of UTC at an instant, e.g. 60 for Central European Time in winter. */
+export type UtcOffset = (epochMs: number) => number;
+
+/** The offset of the machine's time zone (TZ). */
+export const localUtcOffset: UtcOffset = (epochMs) => -new Date(epochMs).getTimezoneOffset();
+
+/**
+ * `[batch] [<time>] <message>`, the time being the event's timestamp (else its
+ * ingestion time) rounded half to even to whole seconds, as ISO-8601 in the
+ * given time zone with its offset and no fraction (C81); `[batch] <message>`
+ * when the event has no time.
+ */
+export function formatLogLine(event: LogEvent, offset: UtcOffset = localUtcOffset): string {
+  const ms = event.timestamp ?? event.ingestionTime;
+  const message = event.message ?? "";
+  if (ms === undefined) return `[batch] ${message}`;
+  return `[batch] [${isoSeconds(roundHalfEven(ms / 1000), offset)}] ${message}`;
+}
+
+function roundHalfEven(value: number): number {
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction !== 0.5) return fraction < 0.5 ? floor : floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/** `2023-11-14T23:13:20+01:00` for whole seconds since the epoch. */
+function isoSeconds(seconds: number, offset: UtcOffset): string {
+  const minutes = Math.round(offset(seconds * 1000));
+  const local = new Date((seconds + minutes * 60) * 1000);
+  const pad = (n: number, width = 2) => String(n).padStart(width, "0");
+  const date = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}`;
+  const time = `${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}`;
+  const zone = `${minutes < 0 ? "-" : "+"}${pad(Math.trunc(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
+  return `${date}T${time}${zone}`;
 }

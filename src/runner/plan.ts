@@ -12,9 +12,10 @@
  * forwarded AWS_SESSION_TOKEN gets a warning too: session credentials expire
  * (12 hours at most) and a job that outlives them cannot upload its results.
  */
-import type { DownloadSpec } from "../cli/request.js";
+import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
 import { validatePattern } from "../archive/patterns.js";
+import type { OverlayVolume } from "../archive/workdir-archive.js";
 import { jobEnvironment, usesEnvd, type EnvironmentDeps, type JobEnv } from "./environment.js";
 import { execArgv } from "./exec-argv.js";
 import { checkImageName, IMAGE_FEATURES } from "./image.js";
@@ -26,7 +27,7 @@ export interface PlanRequest {
   memory?: number;
   env: string[];
   envdir: string[];
-  download: DownloadSpec;
+  download: DownloadChoice;
   excludeFromUpload: string[];
 }
 
@@ -36,8 +37,10 @@ export interface BuildPlan {
   env: JobEnv;
   /** Whether the variables travel in an env.d archive. */
   envd: boolean;
-  download: DownloadSpec;
+  download: DownloadChoice;
   excludeFromUpload: readonly string[];
+  /** Development overlays, shipped as `../<name>/` (runner/overlays.ts). */
+  overlays: readonly OverlayVolume[];
 }
 
 export interface Planned {
@@ -81,5 +84,5 @@ export function planBuild(request: PlanRequest, settings: Settings, hostEnv: Nod
         "--env or --envdir stops the automatic passing), or use credentials that do not expire.",
     );
   }
-  return { plan: { argv: program.argv, env, envd, download: request.download, excludeFromUpload: request.excludeFromUpload }, warnings };
+  return { plan: { argv: program.argv, env, envd, download: request.download, excludeFromUpload: request.excludeFromUpload, overlays: [] }, warnings };
 }

@@ -15,24 +15,27 @@ import { containerWorkingDir } from "../archive/build-root.js";
 import { describeJob, submitJob, terminateJob } from "../aws/batch.js";
 import type { AwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
+import type { Clock } from "../aws/retry.js";
 import { JobState } from "../aws/job-state.js";
 import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
-import type { DownloadSpec } from "../cli/request.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
-import { ErrorWithNote, UserError } from "../errors.js";
+import { describeFailure, ErrorWithNote, UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
 import { BeforeJob } from "./before-job.js";
 import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type SignalSource } from "./control.js";
 import { downloadResults } from "./download.js";
 import { containerEnvironment } from "./environment.js";
 import { followJob } from "./follow.js";
-import { controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
+import { overlayLines } from "./overlays.js";
+import { cancelFailed, controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
 import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
-import { checkJobInfoPath, findRecord, RecordKeeper, saveNewRecord, writeJobInfo } from "./job-record.js";
+import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
-import { RECORD_SCHEMA, type JobRecord, type JobRecords } from "../state/records.js";
+import type { JobRecords } from "../state/records.js";
 
 export interface RunRequest {
   settings: Settings;
@@ -45,9 +48,11 @@ export interface RunRequest {
   detachOnInterrupt: boolean;
   cancel: boolean;
   logs: boolean;
-  download: DownloadSpec;
+  download: DownloadChoice;
   /** Where to write the job's id, run id and status as JSON, for scripts. */
   jobInfo?: string;
+  /** The job's record when the command already looked it up (attaching without a directory): not read again. */
+  record?: FoundRecord;
 }
 
 export interface RunDeps {
@@ -56,17 +61,24 @@ export interface RunDeps {
   reporter: Reporter;
   stdinIsTTY: boolean;
   signals: SignalSource;
-  now?: () => number;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /** For every wait (polls, retries); the system clock by default. */
+  clock?: Clock;
 }
 
+/**
+ * The run's handle on its job, fresh or attached to: what Batch last said
+ * (JobState), the record kept of it, and where its archive is. It is not a
+ * JobRecord: a job submitted by the Nextstrain CLI, or on another machine,
+ * has no local record, and a forgotten one has no JobState.
+ */
 interface Job {
   id: string;
   runId?: string;
   workdir: S3Location;
   state?: JobState;
+  keeper: RecordKeeper;
   /** Set when AWS Batch no longer knows the job and its record stands in. */
-  forgotten?: JobRecord;
+  forgotten?: FoundRecord;
 }
 
 export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<number> {
@@ -83,7 +95,7 @@ export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<nu
 
 /** The stages once a job exists: tell scripts, then detach, or watch the job and download its results. */
 async function followThrough(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
-  if (job.forgotten) return recoverForgotten(job.forgotten, request, deps);
+  if (job.forgotten) return recoverForgotten(job.forgotten.record, job.keeper, request, deps);
   if (request.attach === undefined) {
     if (request.jobInfo) await writeJobInfo(request.jobInfo, { jobId: job.id, runId: job.runId, status: "SUBMITTED", archive: s3Url(job.workdir) });
     if (request.detach) {
@@ -106,6 +118,7 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   reporter.stage("Nextstrain Run ID:", runId);
 
   reporter.stage(`Uploading ${location.buildRoot} to S3`);
+  for (const line of overlayLines(plan.overlays)) reporter.line(line);
   const s3 = await aws.s3();
   const { bucket, prefix } = settings.bucket.value;
   await checkBucket(s3, bucket);
@@ -113,79 +126,85 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   const beforeJob = new BeforeJob({ s3, reporter, signals: deps.signals, jobName: runId, queue: settings.queue.value });
   const workdir = { bucket, key: `${prefix}${runId}.zip` };
   const envd = plan.envd ? { bucket, key: `${prefix}${runId}-env.d.zip` } : undefined;
-  await beforeJob.run("the upload", async (signal) => {
-    const onMultipart = (uploadId: string) => beforeJob.holds({ kind: "upload", location: workdir, uploadId });
-    await uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, target: workdir, reporter, signal, onMultipart });
-    beforeJob.holds({ kind: "object", location: workdir });
-    reporter.line(`uploaded: ${s3Url(workdir)}`);
-    if (envd) {
-      // Noted before it is sent: it holds the job's variables, secrets included.
-      beforeJob.holds({ kind: "object", location: envd });
-      await uploadEnvd(s3, envd, plan.env, reporter, signal);
-      reporter.line(`uploaded: ${s3Url(envd)}`);
-    }
-  });
+  await beforeJob.run("the upload", (signal) => upload({ s3, reporter, beforeJob, signal }, { location, plan, workdir, envd }));
 
   reporter.stage("Submitting job");
-  const submitted = await beforeJob.run("the submission", async () => {
-    try {
-      const batch = await aws.batch();
-      const definition = await definitionFor(batch, settings.job.value, settings.image.value);
-      const input = submitJobInput({
-        runId,
-        queue: settings.queue.value,
-        definition,
-        environment: containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd)),
-        vcpus: settings.vcpus.value,
-        memoryMiB: settings.memoryMiB.value,
-        remoteWorkdir: containerWorkingDir(location),
-        argv: plan.argv,
-      });
-      const jobId = await beforeJob.submit(() => submitJob(batch, input, aws.region));
-      return { jobId, definition, command: input.containerOverrides?.command ?? [] };
-    } catch (error) {
-      // C67: any error here ends with the Nextstrain CLI's words. A UserError keeps its
-      // class, so the command can still say which setting named a missing resource.
-      if (error instanceof UserError) {
-        error.message += "\n\nJob submission failed!";
-        throw error;
-      }
-      throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
-    }
-  });
-  const { jobId } = submitted;
-  reporter.stage("AWS Batch Job ID:", jobId);
-  const now = new Date().toISOString();
-  const record: JobRecord = {
-    schema: RECORD_SCHEMA,
-    jobId,
-    runId,
-    buildRoot: location.buildRoot,
-    workingDir: location.workingDir,
-    remoteWorkdir: containerWorkingDir(location),
-    bucket,
-    archiveKey: workdir.key,
-    region: aws.region,
-    queue: settings.queue.value,
-    definition: submitted.definition,
-    image: settings.image.value,
-    command: submitted.command,
-    submittedAt: now,
-    status: "SUBMITTED",
-    updatedAt: now,
-    downloaded: false,
-  };
+  const environment = containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd));
+  const submitted = await beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, environment, location, plan }));
+  reporter.stage("AWS Batch Job ID:", submitted.jobId);
+  const record = newJobRecord({ ...submitted, runId, location, archive: workdir, region: aws.region, queue: settings.queue.value, image: settings.image.value, at: new Date().toISOString() });
   await saveNewRecord(record, deps.records, s3, reporter);
-  return { id: jobId, runId, workdir };
+  return { id: submitted.jobId, runId, workdir, keeper: new RecordKeeper(deps.records, submitted.jobId, record, reporter) };
+}
+
+interface UploadPlace {
+  location: BuildRoot;
+  plan: BuildPlan;
+  workdir: S3Location;
+  envd?: S3Location;
+}
+
+/** The build directory's archive, then the env.d archive when the variables travel in it; each noted so a failure removes it. */
+async function upload(io: { s3: S3Client; reporter: Reporter; beforeJob: BeforeJob; signal: AbortSignal }, place: UploadPlace): Promise<void> {
+  const { s3, reporter, beforeJob, signal } = io;
+  const { location, plan, workdir, envd } = place;
+  const onMultipart = (uploadId: string) => beforeJob.holds({ kind: "upload", location: workdir, uploadId });
+  await uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, overlays: plan.overlays, target: workdir, reporter, signal, onMultipart });
+  beforeJob.holds({ kind: "object", location: workdir });
+  reporter.line(`uploaded: ${s3Url(workdir)}`);
+  if (envd) {
+    // Noted before it is sent: it holds the job's variables, secrets included.
+    beforeJob.holds({ kind: "object", location: envd });
+    await uploadEnvd(s3, envd, plan.env, reporter, signal);
+    reporter.line(`uploaded: ${s3Url(envd)}`);
+  }
+}
+
+interface SubmissionInput {
+  runId: string;
+  environment: ReturnType<typeof containerEnvironment>;
+  location: BuildRoot;
+  plan: BuildPlan;
+}
+
+/** The job definition, then SubmitJob; any failure ends with the Nextstrain CLI's words (C67). */
+async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJob, job: SubmissionInput): Promise<{ jobId: string; definition: string; command: string[] }> {
+  const { settings } = request;
+  try {
+    const batch = await deps.aws.batch();
+    const definition = await definitionFor(batch, settings.job.value, settings.image.value);
+    const input = submitJobInput({
+      runId: job.runId,
+      queue: settings.queue.value,
+      definition,
+      environment: job.environment,
+      vcpus: settings.vcpus.value,
+      memoryMiB: settings.memoryMiB.value,
+      remoteWorkdir: containerWorkingDir(job.location),
+      argv: job.plan.argv,
+    });
+    const jobId = await beforeJob.submit(() => submitJob(batch, input, deps.aws.region, { clock: deps.clock }));
+    return { jobId, definition, command: input.containerOverrides?.command ?? [] };
+  } catch (error) {
+    // A UserError keeps its class, so the command can still say which setting named a missing resource.
+    if (error instanceof UserError) {
+      error.message += "\n\nJob submission failed!";
+      throw error;
+    }
+    throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
+  }
 }
 
 async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promise<Job> {
   const { reporter, aws } = deps;
   reporter.stage("Attaching to Nextstrain AWS Batch Job ID:", jobId);
+  // The local record is read once: it stands in for a job Batch has forgotten, and is kept up to date while following.
+  const local = request.record ? (request.record.local ? request.record.record : undefined) : await deps.records.read(jobId).catch((error: Error) => error);
   const detail = await describeJob(await aws.batch(), jobId);
   if (!detail) {
-    const record = await findRecord(jobId, deps.records, await aws.s3(), request.settings.bucket.value);
-    if (record) return { id: jobId, runId: record.runId, workdir: { bucket: record.bucket, key: record.archiveKey }, forgotten: record };
+    if (local instanceof Error) throw local;
+    const found = request.record ?? (await findRecord(jobId, local, await aws.s3(), request.settings.bucket.value));
+    if (found) return { id: jobId, runId: found.record.runId, workdir: { bucket: found.record.bucket, key: found.record.archiveKey }, forgotten: found, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
     throw new UserError(
       `Invalid or unknown job id ${jobId} (in region ${aws.region}).`,
       "Check the id (the \"AWS Batch Job ID\" line printed at submission) and the region. AWS Batch forgets jobs a few days after they end;\n" +
@@ -202,7 +221,7 @@ async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promis
   }
   await checkBucket(await aws.s3(), workdir.bucket);
   reporter.stage(`Job is ${state.status}`);
-  return { id: jobId, runId: detail.jobName, workdir, state };
+  return { id: jobId, runId: detail.jobName, workdir, state, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
 }
 
 async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
@@ -212,18 +231,19 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   const control = new JobControl({
     reporter,
     stdinIsTTY: deps.stdinIsTTY,
-    terminate: (reason) => terminateJob(batch, job.id, reason),
+    terminate: (reason) => terminateJob(batch, job.id, reason, { clock: deps.clock }).catch((error: unknown) => Promise.reject(cancelFailed(job.id, error))),
     isComplete: () => state?.isComplete ?? false,
+    clock: deps.clock,
   });
   if (request.cancel) await control.interrupt("cancel");
 
   let uninstall = () => {};
   if (!(state?.isComplete ?? false) && !control.stopSent) {
-    uninstall = installSignalHandlers(control, deps.signals, { detachOnInterrupt: request.detachOnInterrupt, onError: (error) => reporter.error(String(error)) });
+    uninstall = installSignalHandlers(control, deps.signals, { detachOnInterrupt: request.detachOnInterrupt, onError: (error) => reporter.error(describeFailure(error, false)) });
     reporter.stage("Watching job status");
     for (const line of controlHints({ stdinIsTTY: deps.stdinIsTTY, detachOnInterrupt: request.detachOnInterrupt, signals: DETACH_SIGNALS })) reporter.line(line);
   }
-  const keeper = new RecordKeeper(deps.records, job.id, reporter);
+  const { keeper } = job;
   const onUpdate = (latest: JobState) => {
     state = latest;
     void keeper.seen(latest);
@@ -231,7 +251,7 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   try {
     const final = await followJob(
       job.id,
-      { batch, logs: aws.logs, reporter, now: deps.now, sleep: deps.sleep },
+      { batch, logs: aws.logs, reporter, clock: deps.clock },
       { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate },
     );
     job.state = final;

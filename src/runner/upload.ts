@@ -16,7 +16,7 @@ import { uploadCompression, UPLOAD_DEFLATE_LEVEL } from "../archive/compression.
 import { isOwnFileName, removeAbandonedPartials } from "../archive/own-files.js";
 import { uploadExcluder } from "../archive/patterns.js";
 import { walkTree, type ExcludePredicate, type SkipReason } from "../archive/walk.js";
-import { workdirMembers } from "../archive/workdir-archive.js";
+import { workdirMembers, type OverlayVolume } from "../archive/workdir-archive.js";
 import type { WrittenMember, ZipMember } from "../archive/zip-member.js";
 import { writeZip } from "../archive/zip-writer.js";
 import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
@@ -30,6 +30,8 @@ export interface UploadRequest {
   buildRoot: string;
   excludeFromUpload: readonly string[];
   target: S3Location;
+  /** Development overlays, stored under `../<name>/`. */
+  overlays: readonly OverlayVolume[];
   reporter: Reporter;
   signal?: AbortSignal;
   /** Told of each file uploaded, with its CRC-32: the place to keep a record that spares reading unchanged files at download. */
@@ -69,6 +71,7 @@ export async function uploadWorkdir(request: UploadRequest): Promise<UploadResul
   const members = workdirMembers({
     buildRoot,
     exclude,
+    overlays: request.overlays,
     onSkip: (path, reason) => reporter.warn(`Not uploading ${path}: ${SKIPPED[reason]}.`),
   });
   const archive = writeZip(members, {

@@ -44,7 +44,7 @@ export interface JobRecord {
   downloaded: boolean;
   /** When AWS Batch was first found not to know the job any more: it has ended. */
   forgottenAt?: string;
-  /** What S3 says of the end of a forgotten job that was last seen unfinished (see job-status.ts). */
+  /** What S3 says of the end of a forgotten job that was last seen unfinished (see src/runner/job-status.ts). */
   end?: JobEnd;
 }
 

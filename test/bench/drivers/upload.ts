@@ -9,5 +9,5 @@ const [endpoint, bucket, key, buildRoot] = process.argv.slice(2) as [string, str
 const started = performance.now();
 const s3 = await clientsFor(endpoint).s3();
 await checkBucket(s3, bucket);
-const result = await uploadWorkdir({ s3, buildRoot, excludeFromUpload: [], target: { bucket, key }, reporter: silentReporter() });
+const result = await uploadWorkdir({ s3, buildRoot, excludeFromUpload: [], overlays: [], target: { bucket, key }, reporter: silentReporter() });
 answer({ stageSeconds: (performance.now() - started) / 1000, archiveBytes: result.bytes, parts: result.parts });

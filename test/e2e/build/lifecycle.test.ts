@@ -154,3 +154,25 @@ describe("the archive and the job side agree (C56)", () => {
     expect(result.stdout).toMatch(/\[batch\] \[[^\]]+\]\s+adding: helper\.txt/);
   });
 });
+
+describe("development overlays (C45, C46, C57, C112)", () => {
+  it("ships --augur <dir> to the job in place of the image's augur, and brings none of it back", async () => {
+    const dir = scriptBuild("overlay", "cat ../augur/VERSION > seen.txt\ntest ! -e ../augur/.git/config && echo no-git >> seen.txt");
+    const augur = scratchDir("augur-src");
+    writeFiles(augur, { VERSION: "augur from my laptop\n", ".git/config": "[core]\n" });
+    const result = await nextstrainTs([...SCRIPT, "--augur", augur, dir]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain(`      and ${augur} as augur`);
+    expect(result.stdout).toMatch(/removing \S*\/nextstrain\/augur because workdir ZIP contains \.\.\/augur\/ overlay/);
+    expect(readFileSync(path.join(dir, "seen.txt"), "utf8")).toBe("augur from my laptop\nno-git\n");
+    expect(existsSync(path.join(path.dirname(dir), "augur", "VERSION"))).toBe(false);
+  });
+
+  it("refuses a missing overlay directory before anything is uploaded", async () => {
+    const dir = scriptBuild("overlay-missing", "true");
+    const result = await nextstrainTs([...SCRIPT, "--auspice", path.join(dir, "no-such-dir"), dir]);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain(`Error: Error: The path(s) given for the following components do not exist\nor are not directories:\n\n    • auspice: ${path.join(dir, "no-such-dir")}`);
+    expect(result.stdout).not.toContain("Uploading");
+  });
+});

@@ -1,13 +1,7 @@
 import type { JobDetail } from "@aws-sdk/client-batch";
 import { describe, expect, it } from "vitest";
-import {
-  finalStatusLine,
-  formatFixed1,
-  formatLogLine,
-  JobState,
-  localUtcOffset,
-  type UtcOffset,
-} from "../../../src/aws/job-state.js";
+import { isTerminal, JobState } from "../../../src/aws/job-state.js";
+import { finalStatusLine, formatFixed1, formatLogLine, localUtcOffset, type UtcOffset } from "../../../src/runner/messages.js";
 
 const job = (detail: Partial<JobDetail> = {}, container: JobDetail["container"] = {}) =>
   new JobState({
@@ -50,6 +44,17 @@ describe("JobState status classes", () => {
       false,
       false,
     ]);
+  });
+
+  it.each([
+    ["SUCCEEDED", true],
+    ["FAILED", true],
+    ["RUNNING", false],
+    ["RUNNABLE", false],
+    ["UNKNOWN", false],
+  ])("isTerminal(%s) is %j, as isComplete says", (status, terminal) => {
+    expect(isTerminal(status)).toBe(terminal);
+    expect(job({ status: status === "UNKNOWN" ? undefined : (status as JobDetail["status"]) }).isComplete).toBe(terminal);
   });
 
   it("exposes the job id", () => {

@@ -18,10 +18,12 @@ function follower(events: LogEvent[], extra: Partial<ConstructorParameters<typeo
     group: "/aws/batch/job",
     stream: "nextstrain-job/default/abc",
     onEvent: (event) => events.push(event),
-    sleep: async (ms) => {
-      clock += Math.max(ms, 1);
+    clock: {
+      sleep: async (ms: number) => {
+        clock += Math.max(ms, 1);
+      },
+      now: () => clock,
     },
-    now: () => clock,
     ...extra,
   });
 }

@@ -28,7 +28,7 @@ import { UserError } from "../../../src/errors.js";
 const s3 = mockClient(S3Client);
 const client = new S3Client({ region: "us-east-1" });
 const target = { bucket: "nextstrain-jobs", key: "runs/abc.zip" };
-const noSleep = async () => {};
+const noSleep = { sleep: async () => {}, now: () => 0 };
 
 async function* chunks(total: number, size = 1024 * 1024): AsyncGenerator<Uint8Array> {
   for (let sent = 0; sent < total; sent += size) yield Buffer.alloc(Math.min(size, total - sent), sent % 251);
@@ -96,7 +96,7 @@ describe("uploadStream", () => {
     });
     s3.on(CompleteMultipartUploadCommand).resolves({});
     const retries: number[] = [];
-    await uploadStream(client, target, chunks(2 * FIRST_PART_SIZE + 1), { sleep: noSleep, onRetry: (_error, attempt) => retries.push(attempt) });
+    await uploadStream(client, target, chunks(2 * FIRST_PART_SIZE + 1), { clock: noSleep, onRetry: (_error, attempt) => retries.push(attempt) });
     const partNumbers = s3.commandCalls(UploadPartCommand).map((call) => call.args[0].input.PartNumber);
     expect(partNumbers.filter((n) => n === 1)).toHaveLength(1);
     expect(partNumbers.filter((n) => n === 2)).toHaveLength(3);
@@ -107,7 +107,7 @@ describe("uploadStream", () => {
     s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "u1" });
     s3.on(UploadPartCommand).rejects(Object.assign(new Error("Access Denied"), { name: "AccessDenied", $metadata: { httpStatusCode: 403 } }));
     s3.on(AbortMultipartUploadCommand).resolves({});
-    await expect(uploadStream(client, target, chunks(FIRST_PART_SIZE * 2), { sleep: noSleep })).rejects.toThrow(UserError);
+    await expect(uploadStream(client, target, chunks(FIRST_PART_SIZE * 2), { clock: noSleep })).rejects.toThrow(UserError);
     expect(s3.commandCalls(AbortMultipartUploadCommand)[0]?.args[0].input).toEqual({ Bucket: "nextstrain-jobs", Key: "runs/abc.zip", UploadId: "u1" });
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
   });
@@ -153,7 +153,7 @@ describe("removing what an upload left", () => {
 
   it("deletes an object, retrying a transient failure", async () => {
     s3.on(DeleteObjectCommand).rejectsOnce(Object.assign(new Error("busy"), { name: "SlowDown", $metadata: { httpStatusCode: 503 } })).resolves({});
-    await deleteObject(client, target, { sleep: noSleep });
+    await deleteObject(client, target, { clock: noSleep });
     expect(s3.commandCalls(DeleteObjectCommand).map((call) => call.args[0].input)).toEqual([
       { Bucket: "nextstrain-jobs", Key: "runs/abc.zip" },
       { Bucket: "nextstrain-jobs", Key: "runs/abc.zip" },

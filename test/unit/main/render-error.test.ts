@@ -1,8 +1,8 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { ErrorWithNote, Interrupted, UserError } from "../../../src/errors.js";
+import { describeFailure, ErrorWithNote, InternalError, Interrupted, UserError } from "../../../src/errors.js";
 import { renderError } from "../../../src/main.js";
-import { jobUnaffected } from "../../../src/runner/messages.js";
+import { cancelFailed, jobUnaffected } from "../../../src/runner/messages.js";
 import { createReporter } from "../../../src/ui/reporter.js";
 
 function render(error: unknown): { status: number; stderr: string } {
@@ -26,5 +26,31 @@ describe("a failure once a job exists", () => {
     expect(rendered.stderr.startsWith(first)).toBe(true);
     expect(rendered.stderr).toContain(`Job ${id} is not affected: it goes on (or has ended) in AWS Batch.`);
     expect(rendered.stderr.trimEnd().split("\n").slice(-2)).toEqual([`nextstrain-ts attach ${id}`, `nextstrain-ts build --aws-batch --attach ${id} /home/u/ncov`]);
+  });
+});
+
+describe("every failure that is not expected is told as a probable bug, with where to report it", () => {
+  const bug = /^An unexpected error occurred: .*\n\nThis is probably a bug in nextstrain-ts, not something you did\. Please report it at\n<https:\/\/[^>]+> with the command you ran and this output;\nrun it again with NEXTSTRAIN_DEBUG=1 to include the details\.\n$/;
+
+  it.each([
+    ["a TypeError", new TypeError("x is undefined")],
+    ["an AWS service error", Object.assign(new Error("Internal"), { name: "ServerException", $metadata: { httpStatusCode: 500 } })],
+    ["a broken invariant", new InternalError("parts out of order")],
+    ["a thrown string", "boom"],
+    ["undefined", undefined],
+  ])("%s", (_name, error) => {
+    const rendered = render(error);
+    expect(rendered.status).toBe(1);
+    expect(rendered.stderr).toMatch(bug);
+    expect(describeFailure(error, false) + "\n").toBe(rendered.stderr);
+  });
+
+  it.each([
+    ["a UserError", new UserError("The bucket is gone.", "Make it again."), "Error: The bucket is gone.\n\nMake it again."],
+    ["an interruption", new Interrupted(143, "Terminated."), "Terminated."],
+    ["a cancellation Batch refused", cancelFailed("job-1", Object.assign(new Error("Job is gone"), { name: "ClientException" })), "Error: Could not cancel job job-1: ClientException: Job is gone."],
+  ])("but %s by its own words", (_name, error, first) => {
+    expect(describeFailure(error, false).startsWith(first)).toBe(true);
+    expect(describeFailure(error, false)).not.toContain("probably a bug");
   });
 });

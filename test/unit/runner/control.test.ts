@@ -15,7 +15,7 @@ function setup(options: { tty: boolean; complete?: boolean }) {
     stdinIsTTY: options.tty,
     terminate: async (reason) => void terminated.push(reason),
     isComplete: () => options.complete ?? false,
-    nowSeconds: () => clock,
+    clock: { now: () => clock * 1000, sleep: async () => {} },
   });
   return { control, terminated, output: () => out, advance: (seconds: number) => (clock += seconds) };
 }

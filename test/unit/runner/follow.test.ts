@@ -3,7 +3,8 @@ import { CloudWatchLogsClient, GetLogEventsCommand } from "@aws-sdk/client-cloud
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
 import { JobState } from "../../../src/aws/job-state.js";
-import { failureHint, followJob, statusPollDelay, waitingHint } from "../../../src/runner/follow.js";
+import { followJob, statusPollDelay } from "../../../src/runner/follow.js";
+import { failureHint, waitingHint } from "../../../src/runner/messages.js";
 import { createReporter } from "../../../src/ui/reporter.js";
 import { Writable } from "node:stream";
 
@@ -42,9 +43,11 @@ function deps(io: ReturnType<typeof capture>) {
     batch: batchClient,
     logs: async () => logsClient,
     reporter: io.reporter,
-    now: () => clock,
-    sleep: async (ms: number) => {
-      clock += Math.max(ms, 1);
+    clock: {
+      now: () => clock,
+      sleep: async (ms: number) => {
+        clock += Math.max(ms, 1);
+      },
     },
   };
 }

@@ -9,13 +9,12 @@
  * and the results are complete, while its exit status went with Batch's
  * record; an archive still as uploaded means the job never got that far.
  */
-import type { JobRecord } from "./records.js";
-
-const TERMINAL = new Set(["SUCCEEDED", "FAILED"]);
+import { isTerminal } from "../aws/job-state.js";
+import type { JobRecord } from "../state/records.js";
 
 /** Whether AWS Batch was seen to end the job (its record then holds how). */
 export function seenEnded(record: JobRecord): boolean {
-  return TERMINAL.has(record.status);
+  return isTerminal(record.status);
 }
 
 /** Whether the job has ended: Batch said so, or has forgotten it. */

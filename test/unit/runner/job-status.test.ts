@@ -1,8 +1,8 @@
 // What a job's record says about it (for `jobs`, `--prune` and `attach`), and
 // what S3 says of the end of a job AWS Batch has forgotten.
 import { describe, expect, it } from "vitest";
-import { archiveRewritten, describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../../../src/state/job-status.js";
-import { sampleRecord } from "./fixtures.js";
+import { archiveRewritten, describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../../../src/runner/job-status.js";
+import { sampleRecord } from "../state/fixtures.js";
 
 describe("a record's status", () => {
   it.each([
