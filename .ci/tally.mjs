@@ -11,5 +11,10 @@ try {
   process.exit(1);
 }
 const skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-const failed = report.numFailedTests + (report.numFailedTestSuites ?? 0);
+// A file that failed with no failing test (it did not load, or an error escaped its tests) counts once;
+// numFailedTestSuites would also count every describe block around a failing test.
+const brokenFiles = report.testResults.filter(
+  (file) => file.status === "failed" && !file.assertionResults.some((test) => test.status === "failed"),
+).length;
+const failed = report.numFailedTests + brokenFiles;
 console.log(`${report.numPassedTests} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}`);

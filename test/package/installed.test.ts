@@ -12,7 +12,7 @@
  */
 import { execFile } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -66,12 +66,15 @@ function lockfileFor(manifest: Manifest, lock: { packages: Record<string, LockEn
   return { name: "installed", lockfileVersion: 3, requires: true, packages };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer();
+/** An endpoint that refuses every request as AWS Batch does an unauthorised caller: the SDK must load to parse it. */
+async function refusingEndpoint(): Promise<{ url: string; server: Server }> {
+  const server = createServer((_request, response) => {
+    response.writeHead(403, { "content-type": "application/json", "x-amzn-errortype": "AccessDeniedException" });
+    response.end(JSON.stringify({ __type: "AccessDeniedException", message: "refused by the test endpoint" }));
+  });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
+  return { url: `http://127.0.0.1:${port}`, server };
 }
 
 describe("the packed package, installed into an empty directory", () => {
@@ -126,15 +129,17 @@ describe("the packed package, installed into an empty directory", () => {
   });
 
   it("loads the AWS SDK from its installed dependencies", async () => {
-    // A call to an endpoint nobody listens on: the SDK must load to make it.
-    const endpoint = `http://127.0.0.1:${await closedPort()}`;
-    const env = { AWS_ENDPOINT_URL: endpoint, AWS_MAX_ATTEMPTS: "1", AWS_ACCESS_KEY_ID: "key", AWS_SECRET_ACCESS_KEY: "secret", AWS_REGION: "us-east-1" };
-    const failed = await tool(["attach", "--no-download", "00000000-0000-4000-8000-000000000000"], env).then(
-      () => undefined,
-      (error: { code: number; stderr: string }) => error,
-    );
+    // An AWS error the SDK must load to parse (an access denial is never retried, so the answer is quick).
+    const endpoint = await refusingEndpoint();
+    const env = { AWS_ENDPOINT_URL: endpoint.url, AWS_MAX_ATTEMPTS: "1", AWS_ACCESS_KEY_ID: "key", AWS_SECRET_ACCESS_KEY: "secret", AWS_REGION: "us-east-1" };
+    const failed = await tool(["attach", "--no-download", "00000000-0000-4000-8000-000000000000"], env)
+      .then(
+        () => undefined,
+        (error: { code: number; stderr: string }) => error,
+      )
+      .finally(() => endpoint.server.close());
     expect(failed?.code).toBe(1);
-    expect(failed?.stderr).toContain("ECONNREFUSED");
+    expect(failed?.stderr).toContain("AccessDenied");
     expect(failed?.stderr).not.toContain("Cannot find package");
   });
 });
