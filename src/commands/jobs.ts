@@ -15,6 +15,7 @@ import { loadSettings } from "../config/load.js";
 import { endpointsOf } from "../config/resolve.js";
 import { resolvePaths } from "../config/paths.js";
 import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../runner/job-status.js";
+import { retryNotice } from "../runner/notices.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
 import type { CommandContext } from "./context.js";
 
@@ -60,7 +61,7 @@ async function refresh(unfinished: JobRecord[], records: JobRecords, context: Co
     const ids = unfinished.filter((record) => record.region === region).map((record) => record.jobId);
     try {
       const batch = await createAwsClients({ region, endpoints }).batch();
-      const details = await describeJobs(batch, ids);
+      const details = await describeJobs(batch, ids, { onRetry: retryNotice(reporter, "AWS Batch") });
       for (const detail of details) {
         const job = new JobState(detail);
         const record = await records.update(job.id, { status: job.status, statusReason: job.reason, exitCode: job.exitCode });

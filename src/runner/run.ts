@@ -36,6 +36,7 @@ import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
 import type { JobRecords } from "../state/records.js";
+import { retryNotice } from "./notices.js";
 
 export interface RunRequest {
   settings: Settings;
@@ -200,7 +201,7 @@ async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promis
   reporter.stage("Attaching to Nextstrain AWS Batch Job ID:", jobId);
   // The local record is read once: it stands in for a job Batch has forgotten, and is kept up to date while following.
   const local = request.record ? (request.record.local ? request.record.record : undefined) : await deps.records.read(jobId).catch((error: Error) => error);
-  const detail = await describeJob(await aws.batch(), jobId);
+  const detail = await describeJob(await aws.batch(), jobId, { clock: deps.clock, onRetry: retryNotice(reporter, "AWS Batch") });
   if (!detail) {
     if (local instanceof Error) throw local;
     const found = request.record ?? (await findRecord(jobId, local, await aws.s3(), request.settings.bucket.value));

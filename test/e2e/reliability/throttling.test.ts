@@ -3,7 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { localAws, nextstrainTs } from "../../local-aws/run.js";
 import { SCRIPT, scriptBuild } from "../build/fixtures.js";
-import { ownKey, STACK_TRACE } from "./helpers.js";
+import { jobIdOf, ownKey, STACK_TRACE } from "./helpers.js";
 
 const { control } = localAws();
 const LINES = 300;
@@ -28,4 +28,18 @@ describe("R2: throttled Batch and Logs", () => {
     expect(failed("batch")).toBeGreaterThanOrEqual(3);
     expect(failed("logs")).toBeGreaterThanOrEqual(3);
   }, 100_000);
+
+  it("says once that AWS Batch did not answer while attach looks the job up, then goes on", async () => {
+    const dir = scriptBuild("r2-attach", "echo attached");
+    const { accessKeyId, env } = ownKey("r2-attach");
+    const detached = await nextstrainTs([...SCRIPT, "--detach", dir], { env });
+    expect(detached.status).toBe(0);
+    await control.addFault({ kind: "server-error", service: "batch", operation: "DescribeJobs", count: 2, accessKeyId });
+    const result = await nextstrainTs(["attach", "--no-download", jobIdOf(detached.stdout)], { env: { ...env, AWS_MAX_ATTEMPTS: "1" }, timeoutMs: 60_000 });
+
+    expect(result.stderr.match(/AWS Batch did not answer/g)).toHaveLength(1);
+    expect(result.stdout).toMatch(/Job SUCCEEDED after/);
+    expect(result.status).toBe(0);
+    expect(result.stderr).not.toMatch(STACK_TRACE);
+  }, 80_000);
 });
