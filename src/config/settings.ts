@@ -14,7 +14,7 @@ import { bytesToMiB } from "./quantities.js";
 import { row, type SettingsTable } from "./setting-row.js";
 import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE } from "./value-types.js";
 
-const ANY_COMMAND = ["build", "attach", "jobs"] as const;
+const ANY_COMMAND = ["build", "attach", "jobs", "logs"] as const;
 
 /** An AWS service's endpoint: its own variable, else AWS_ENDPOINT_URL for all, else AWS's. */
 function endpoint(label: string, variable: string) {
@@ -122,7 +122,7 @@ export const SETTINGS = {
     default: { text: "us-east-1" },
     names: { kind: "region" },
     // `jobs` asks each job's own region.
-    commands: ["build", "attach"],
+    commands: ["build", "attach", "logs"],
   }),
   s3Endpoint: endpoint("S3 endpoint", "AWS_ENDPOINT_URL_S3"),
   batchEndpoint: endpoint("Batch endpoint", "AWS_ENDPOINT_URL_BATCH"),
