@@ -12,7 +12,7 @@
 import { vcpuProblem, memoryProblem } from "./batch-limits.js";
 import { bytesToMiB } from "./quantities.js";
 import { row, type SettingsTable } from "./setting-row.js";
-import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE } from "./value-types.js";
+import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE, YES_NO } from "./value-types.js";
 
 const ANY_COMMAND = ["build", "attach", "jobs", "logs"] as const;
 
@@ -110,6 +110,22 @@ export const SETTINGS = {
     type: TEXT,
     default: { text: "nextstrain/base" },
     names: { kind: "image" },
+    commands: ["build"],
+  }),
+  // Whether this machine's AWS credentials travel to the job with the other
+  // forwarded variables (C16); without them the job relies on its job role.
+  forwardAwsCredentials: row({
+    label: "forward AWS credentials",
+    flag: {
+      name: "--no-forward-aws-credentials",
+      sets: false,
+      help: "Never pass this machine's AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) to the job, which then relies on its job role",
+      group: "aws-batch",
+    },
+    env: ["NEXTSTRAIN_FORWARD_AWS_CREDENTIALS"],
+    config: { section: "aws-batch", key: "forward-aws-credentials" },
+    type: YES_NO,
+    default: { text: "yes" },
     commands: ["build"],
   }),
   // The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION, then the profile's region,

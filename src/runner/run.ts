@@ -36,6 +36,7 @@ import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
 import { timedStage } from "./stages.js";
+import { warnIfCredentialsExpire, type ForwardedCredentials } from "./credentials.js";
 import type { JobRecords } from "../state/records.js";
 import { retryNotice } from "./notices.js";
 
@@ -65,6 +66,8 @@ export interface RunDeps {
   signals: SignalSource;
   /** For every wait (polls, retries); the system clock by default. */
   clock?: Clock;
+  /** What is known of the session credentials passed to a new job, looked up while it uploads. */
+  credentials?: Promise<ForwardedCredentials>;
 }
 
 /**
@@ -176,6 +179,7 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
   try {
     const batch = await deps.aws.batch();
     const definition = await definitionFor(batch, settings.job.value, settings.image.value);
+    await warnIfCredentialsExpire(deps.credentials, { batch, definition }, deps);
     const input = submitJobInput({
       runId: job.runId,
       queue: settings.queue.value,
