@@ -13,51 +13,85 @@
  */
 import { availableParallelism, homedir } from "node:os";
 import type { Io } from "./commands/context.js";
-import { parseCommandLine, USAGE } from "./cli/parse.js";
+import { parseCommandLine, USAGE, type Invocation } from "./cli/parse.js";
 import { PACKAGE, PROGRAM } from "./program.js";
-import { describeFailure, ErrorWithNote, ExpectedError, UsageError } from "./errors.js";
+import { describeFailure, ErrorWithNote, ExpectedError, UsageError, UserError } from "./errors.js";
+import { jsonReporters } from "./ui/json-reporter.js";
 import { createReporter, type Reporter } from "./ui/reporter.js";
 
 export async function main(io: Io): Promise<number> {
-  const reporter = createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env });
+  let reporter = createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env });
+  let json = false;
+  let status: number;
   try {
     const invocation = parseCommandLine(io.argv, { cwd: io.cwd, version: PACKAGE.version, stdout: io.stdout });
-    switch (invocation.kind) {
-      case "done":
-        return 0;
-      case "build":
-      case "attach": {
-        const commandReporter = invocation.request.verbose ? createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env, verbose: true }) : reporter;
-        // Commands load only when run, so --help and --version stay fast (P3).
-        const { buildCommand } = await import("./commands/build.js");
-        return await buildCommand(invocation.request, { io, reporter: commandReporter, signals: process }, invocation.kind);
-      }
-      case "jobs": {
-        const { jobsCommand } = await import("./commands/jobs.js");
-        return await jobsCommand(invocation.request, { io, reporter, signals: process });
-      }
-    }
+    if (invocation.kind === "done") return 0;
+    json = invocation.request.json;
+    reporter = commandReporter(invocation, io, reporter);
+    status = await runCommand(invocation, io, reporter);
   } catch (error) {
-    return renderError(error, reporter, io.env);
+    status = renderError(error, reporter, io.env);
+  }
+  // With --json, the last line says how the command ended (docs/json-events.md).
+  if (json) reporter.emit({ type: "result", exitStatus: status });
+  return status;
+}
+
+/** The reporter a command writes through: JSON lines with --json (people's text on stderr, unless --quiet), per-file lines with --verbose. */
+function commandReporter(invocation: Exclude<Invocation, { kind: "done" }>, io: Io, plain: Reporter): Reporter {
+  const { request } = invocation;
+  const verbose = "verbose" in request && request.verbose;
+  if (request.json) return jsonReporters({ stdout: io.stdout, stderr: io.stderr, env: io.env, quiet: request.quiet, verbose });
+  return verbose ? createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env, verbose: true }) : plain;
+}
+
+async function runCommand(invocation: Exclude<Invocation, { kind: "done" }>, io: Io, reporter: Reporter): Promise<number> {
+  const context = { io, reporter, signals: process };
+  // Commands load only when run, so --help and --version stay fast (P3).
+  switch (invocation.kind) {
+    case "build":
+    case "attach": {
+      const { buildCommand } = await import("./commands/build.js");
+      return buildCommand(invocation.request, context, invocation.kind);
+    }
+    case "jobs": {
+      const { jobsCommand } = await import("./commands/jobs.js");
+      return jobsCommand(invocation.request, context);
+    }
+    case "logs": {
+      const { logsCommand } = await import("./commands/logs.js");
+      return logsCommand(invocation.request, context);
+    }
   }
 }
 
-export function renderError(error: unknown, reporter: Reporter, env: NodeJS.ProcessEnv): number {
-  if (error instanceof ErrorWithNote) {
-    const status = renderError(error.failure, reporter, env);
-    reporter.error(["", ...error.note].join("\n"));
-    return status;
-  }
+/**
+ * Renders an error once, and returns its exit status. `notes`: what the
+ * failures it was wrapped in add after it (how to get back to the job, what
+ * was left in S3), innermost first. The JSON renderer gets the message, hint
+ * and notes apart.
+ */
+export function renderError(error: unknown, reporter: Reporter, env: NodeJS.ProcessEnv, notes: readonly (readonly string[])[] = []): number {
+  if (error instanceof ErrorWithNote) return renderError(error.failure, reporter, env, [error.note, ...notes]);
   const debug = Boolean(env.NEXTSTRAIN_DEBUG);
   if (debug && error instanceof Error && error.stack) reporter.error(error.stack);
+  const { text, message, hint } = failureParts(error, debug);
+  const note = notes.length === 0 ? undefined : notes.map((lines) => lines.join("\n")).join("\n\n");
+  reporter.error([text, ...notes.map((lines) => ["", ...lines].join("\n"))].join("\n"), { message, ...(hint ? { hint } : {}), ...(note ? { note } : {}) });
+  return error instanceof ExpectedError ? error.exitCode : 1;
+}
+
+/** How people read a failure, and its message and hint apart. */
+function failureParts(error: unknown, debug: boolean): { text: string; message: string; hint?: string } {
   if (error instanceof UsageError) {
     const command = error.command ?? "";
-    reporter.error(USAGE[command] ?? USAGE[""] ?? "");
-    reporter.error(`${PROGRAM}${command ? ` ${command}` : ""}: error: ${error.message}`);
-    return error.exitCode;
+    const usage = USAGE[command] ?? USAGE[""] ?? "";
+    return { text: `${usage}\n${PROGRAM}${command ? ` ${command}` : ""}: error: ${error.message}`, message: error.message, hint: usage };
   }
-  reporter.error(describeFailure(error, debug));
-  return error instanceof ExpectedError ? error.exitCode : 1;
+  const text = describeFailure(error, debug);
+  if (error instanceof ExpectedError) return { text, message: error.message, hint: error instanceof UserError ? error.hint : undefined };
+  const [first = "", , ...rest] = text.split("\n");
+  return { text, message: first, hint: rest.join("\n") };
 }
 
 /** Runs main on this process and exits with its status once the output is written. */

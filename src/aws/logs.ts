@@ -52,6 +52,8 @@ export interface TailOptions {
   client: CloudWatchLogsClient;
   group: string;
   stream: string;
+  /** Only events from this time on (milliseconds since the epoch); all when not given. */
+  startTime?: number;
   onEvent: (event: LogEvent) => void;
   /** Told once when polls start failing, and again when they recover. */
   onTrouble?: (problem: string | undefined) => void;
@@ -118,6 +120,15 @@ export class LogFollower {
     return { events: this.events, streamSeen: this.streamSeen };
   }
 
+  /** Reads what the stream holds now, page by page, then stops: a log read once rather than followed. Failures are waited out as while following. */
+  async readToEnd(): Promise<FollowResult> {
+    for (;;) {
+      const count = await this.poll();
+      if (this.state.failures > 0) await this.clock.sleep(nextPollDelay(this.state));
+      else if (count === 0) return { events: this.events, streamSeen: this.streamSeen };
+    }
+  }
+
   /** One GetLogEvents call; returns the number of new events. */
   async poll(): Promise<number> {
     const { GetLogEventsCommand } = await import("@aws-sdk/client-cloudwatch-logs");
@@ -128,6 +139,8 @@ export class LogFollower {
           logStreamName: this.options.stream,
           startFromHead: true,
           nextToken: this.token,
+          // The token carries the start time on from the first page.
+          startTime: this.token === undefined ? this.options.startTime : undefined,
         }),
       );
       this.streamSeen = true;

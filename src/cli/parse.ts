@@ -16,13 +16,15 @@ import { UsageError } from "../errors.js";
 import { PROGRAM } from "../program.js";
 import { expandOptionPrefixes, type LongOption } from "./argv.js";
 import { buildOptions, DownloadRecorder, flaglessSettingsHelp, followOptions, inHelpOrder, OTHER_RUNTIMES, settingOptions, type OptionContext } from "./options.js";
-import { OVERLAY_NAMES, type BuildRequest, type JobsRequest } from "./request.js";
+import { OVERLAY_NAMES, type BuildRequest, type JobsRequest, type LogsRequest } from "./request.js";
+import { logsOptions, outputOptions, parseAttempt, parseDuration } from "./output-options.js";
 
 export type Invocation =
   | { kind: "done" }
   | { kind: "build"; request: BuildRequest }
   | { kind: "attach"; request: BuildRequest }
-  | { kind: "jobs"; request: JobsRequest };
+  | { kind: "jobs"; request: JobsRequest }
+  | { kind: "logs"; request: LogsRequest };
 
 export interface ParseContext {
   cwd: string;
@@ -36,6 +38,7 @@ export const USAGE: Record<string, string> = {
   build: `usage: ${PROGRAM} build [options] <directory> [...]\n       ${PROGRAM} build --help`,
   attach: `usage: ${PROGRAM} attach [options] <job-id> [<directory>]\n       ${PROGRAM} attach --help`,
   jobs: `usage: ${PROGRAM} jobs [--all] [--json] [--prune]\n       ${PROGRAM} jobs --help`,
+  logs: `usage: ${PROGRAM} logs [--follow] [--since <duration>] [--attempt <n>] <job-id>\n       ${PROGRAM} logs --help`,
   "": `usage: ${PROGRAM} <command> [options]\n       ${PROGRAM} --help`,
 };
 
@@ -55,11 +58,12 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
   addBuild(program, context, found);
   addAttach(program, context, found);
   addJobs(program, context, found);
+  addLogs(program, context, found);
 
   const [first, ...rest] = argv;
   const command = first === undefined ? undefined : program.commands.find((candidate) => candidate.name() === first);
   const args = command ? [first as string, ...expandOptionPrefixes(rest, longOptions(command.options), command.name())] : [...argv];
-  if (args.length === 0) throw new UsageError("a command is required: build, attach or jobs");
+  if (args.length === 0) throw new UsageError("a command is required: build, attach, jobs or logs");
 
   try {
     program.parse(args, { from: "user" });
@@ -83,7 +87,7 @@ function addBuild(program: Command, context: ParseContext, found: Found): void {
   }).passThroughOptions();
   const optionContext: OptionContext = { command: "build", cwd: context.cwd };
   const download = new DownloadRecorder();
-  const settings = addOptions(build, optionContext, context.table, [...buildOptions(optionContext), ...followOptions(download)]);
+  const settings = addOptions(build, optionContext, context.table, [...buildOptions(optionContext), ...followOptions(download), ...outputOptions()]);
   build.on("option:no-download", () => download.disable());
   build.action((directory: string | undefined, args: string[], options: Record<string, unknown>) => {
     found({ kind: "build", request: toRequest({ directory, args, options, download, settingFlags: givenSettings(build, settings), otherRuntimes: OTHER_RUNTIMES }) });
@@ -96,7 +100,7 @@ function addAttach(program: Command, context: ParseContext, found: Found): void 
     args: { "<job-id>": "the AWS Batch job id printed when the job was submitted", "[directory]": "where to download results (the build directory)" },
   });
   const download = new DownloadRecorder();
-  const settings = addOptions(attach, { command: "attach", cwd: context.cwd }, context.table, followOptions(download));
+  const settings = addOptions(attach, { command: "attach", cwd: context.cwd }, context.table, [...followOptions(download), ...outputOptions()]);
   attach.on("option:no-download", () => download.disable());
   attach.action((jobId: string, directory: string | undefined, options: Record<string, unknown>) => {
     // Attaching is what --aws-batch --attach does in a build.
@@ -109,11 +113,31 @@ function addJobs(program: Command, context: ParseContext, found: Found): void {
   const jobs = subcommand(program, "jobs", "List the jobs submitted from this machine that need attention, with their live status.");
   addOptions(jobs, { command: "jobs", cwd: context.cwd }, context.table, [
     new Option("--all", "List every recorded job, also finished ones whose results were downloaded"),
-    new Option("--json", "Print the records as JSON"),
     new Option("--prune", "Remove the records of finished jobs whose results were downloaded"),
+    ...outputOptions(),
   ]);
-  jobs.action((options: { all?: boolean; json?: boolean; prune?: boolean }) => {
-    found({ kind: "jobs", request: { all: options.all === true, json: options.json === true, prune: options.prune === true } });
+  jobs.action((options: { all?: boolean; json?: boolean; quiet?: boolean; prune?: boolean }) => {
+    found({ kind: "jobs", request: { all: options.all === true, json: options.json === true, quiet: options.quiet === true, prune: options.prune === true } });
+  });
+}
+
+function addLogs(program: Command, context: ParseContext, found: Found): void {
+  const logs = subcommand(program, "logs", "Print a job's log: from CloudWatch Logs, or from the Snakemake log files in its results archive once CloudWatch no longer has it.", {
+    usage: "[options] <job-id>",
+    args: { "<job-id>": "the AWS Batch job id printed when the job was submitted" },
+  });
+  const settings = addOptions(logs, { command: "logs", cwd: context.cwd }, context.table, [...logsOptions(), ...outputOptions()]);
+  logs.action((jobId: string, options: { follow?: boolean; since?: string; attempt?: string; json?: boolean; quiet?: boolean }) => {
+    const request: LogsRequest = {
+      jobId,
+      follow: options.follow === true,
+      sinceMs: options.since === undefined ? undefined : parseDuration(options.since),
+      attempt: options.attempt === undefined ? undefined : parseAttempt(options.attempt),
+      settingFlags: givenSettings(logs, settings),
+      json: options.json === true,
+      quiet: options.quiet === true,
+    };
+    found({ kind: "logs", request });
   });
 }
 
@@ -185,6 +209,8 @@ function toRequest({ directory, args, options, download, settingFlags, otherRunt
     dryRun: options.dryRun === true,
     jobInfo: options.jobInfo as string | undefined,
     verbose: options.verbose === true,
+    json: options.json === true,
+    quiet: options.quiet === true,
   };
 }
 

@@ -48,10 +48,28 @@ export interface BuildRequest {
   verbose: boolean;
   /** --job-info: where to write the job's id, run id and status as JSON. */
   jobInfo?: string;
+  /** --json: events as JSON lines on stdout (docs/json-events.md), people's text on stderr. */
+  json: boolean;
+  /** --quiet: with --json, no text for people at all. */
+  quiet: boolean;
 }
 
 export interface JobsRequest {
   all: boolean;
   json: boolean;
+  quiet: boolean;
   prune: boolean;
+}
+
+export interface LogsRequest {
+  jobId: string;
+  /** Keep following the log until the job ends. */
+  follow: boolean;
+  /** Only lines from this many milliseconds ago on. */
+  sinceMs?: number;
+  /** The attempt (1 is the first); the latest when not given. */
+  attempt?: number;
+  settingFlags: SettingFlags;
+  json: boolean;
+  quiet: boolean;
 }

@@ -3,6 +3,7 @@
  * (C44), resolve the settings, and hand over to the runner.
  * Thin by design: the rules live in src/config and src/runner.
  */
+import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { isDirectory } from "../cli/options.js";
 import type { BuildRequest } from "../cli/request.js";
@@ -15,6 +16,8 @@ import { UsageError, UserError } from "../errors.js";
 import { containerWorkingDir, findBuildRoot, type BuildRoot } from "../archive/build-root.js";
 import { createAwsClients, type AwsClients } from "../aws/clients.js";
 import { describeAwsError } from "../aws/errors.js";
+import { credentialsFilePath } from "../config/credentials-file.js";
+import { forwardedCredentials, type ExpiryLookup } from "../runner/credentials.js";
 import { planBuild, type Planned } from "../runner/plan.js";
 import { findRecord, type FoundRecord } from "../runner/job-record.js";
 import { checkOverlaySupport, resolveOverlays } from "../runner/overlays.js";
@@ -62,11 +65,24 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
     record: recorded,
   };
   try {
-    return await runOnBatch(run, { records, aws, reporter, stdinIsTTY: io.stdinIsTTY, signals: context.signals });
+    // Looked up while the build directory uploads: when the session credentials passed to the job expire.
+    const credentials = planned && forwardedCredentials(planned.plan.env, credentialLookup(aws, io));
+    return await runOnBatch(run, { records, aws, reporter, stdinIsTTY: io.stdinIsTTY, signals: context.signals, credentials });
   } catch (error) {
     // A missing queue, bucket or job definition: say which setting named it, and where that came from.
     throw nameSettings(error, settings, SETTINGS);
   }
+}
+
+/** Where the expiry of the credentials passed to the job can be read: the SDK's credential provider, the AWS credentials file. */
+function credentialLookup(aws: AwsClients, io: CommandContext["io"]): ExpiryLookup {
+  return {
+    resolve: async () => (await aws.s3()).config.credentials(),
+    readCredentialsFile: async () => {
+      const path = credentialsFilePath(io.env, io.homedir);
+      return { path, text: await readFile(path, "utf8") };
+    },
+  };
 }
 
 function showDryRun(reporter: Reporter, settings: Settings, location: BuildRoot | undefined, planned: Planned | undefined): void {

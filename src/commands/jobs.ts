@@ -3,7 +3,8 @@
  * statuses from AWS Batch (DescribeJobs, 100 ids a call); a job Batch no
  * longer knows has ended (src/runner/job-status.ts). By default the jobs
  * that still need attention (running, waiting, or finished with results not
- * yet downloaded); `--all` for every record; `--json` for scripts; `--prune`
+ * yet downloaded); `--all` for every record; `--json` for scripts (a `job`
+ * event each); `--prune`
  * removes the records of finished jobs whose results were downloaded.
  */
 import { describeJobs } from "../aws/batch.js";
@@ -36,10 +37,8 @@ export async function jobsCommand(request: JobsRequest, context: CommandContext)
   const current = all.map((record) => refreshed.get(record.jobId) ?? record);
   const shown = request.all ? current : current.filter(needsAttention);
 
-  if (request.json) {
-    io.stdout.write(JSON.stringify(shown, null, 2) + "\n");
-    return 0;
-  }
+  // With --json, one `job` event each (docs/json-events.md); people see the table.
+  for (const record of shown) reporter.emit({ type: "job", jobId: record.jobId, status: describeStatus(record), record: { ...record } });
   if (shown.length === 0) {
     reporter.line(request.all ? "No jobs recorded." : "No jobs need attention (--all lists every recorded job).");
     return 0;

@@ -46,7 +46,7 @@ export interface ValueType<T> {
   checkedByParser: boolean;
 }
 
-export type CommandName = "build" | "attach" | "jobs";
+export type CommandName = "build" | "attach" | "jobs" | "logs";
 
 /** The groups of options in a command's `--help`. */
 export type HelpGroup = "runtime" | "job" | "resources" | "files" | "aws-batch";

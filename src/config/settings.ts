@@ -12,9 +12,9 @@
 import { vcpuProblem, memoryProblem } from "./batch-limits.js";
 import { bytesToMiB } from "./quantities.js";
 import { row, type SettingsTable } from "./setting-row.js";
-import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE } from "./value-types.js";
+import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE, YES_NO } from "./value-types.js";
 
-const ANY_COMMAND = ["build", "attach", "jobs"] as const;
+const ANY_COMMAND = ["build", "attach", "jobs", "logs"] as const;
 
 /** An AWS service's endpoint: its own variable, else AWS_ENDPOINT_URL for all, else AWS's. */
 function endpoint(label: string, variable: string) {
@@ -112,6 +112,22 @@ export const SETTINGS = {
     names: { kind: "image" },
     commands: ["build"],
   }),
+  // Whether this machine's AWS credentials travel to the job with the other
+  // forwarded variables (C16); without them the job relies on its job role.
+  forwardAwsCredentials: row({
+    label: "forward AWS credentials",
+    flag: {
+      name: "--no-forward-aws-credentials",
+      sets: false,
+      help: "Never pass this machine's AWS credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) to the job, which then relies on its job role",
+      group: "aws-batch",
+    },
+    env: ["NEXTSTRAIN_FORWARD_AWS_CREDENTIALS"],
+    config: { section: "aws-batch", key: "forward-aws-credentials" },
+    type: YES_NO,
+    default: { text: "yes" },
+    commands: ["build"],
+  }),
   // The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION, then the profile's region,
   // then uses us-east-1; the JavaScript SDK reads only AWS_REGION (C42, C120).
   region: row({
@@ -122,7 +138,7 @@ export const SETTINGS = {
     default: { text: "us-east-1" },
     names: { kind: "region" },
     // `jobs` asks each job's own region.
-    commands: ["build", "attach"],
+    commands: ["build", "attach", "logs"],
   }),
   s3Endpoint: endpoint("S3 endpoint", "AWS_ENDPOINT_URL_S3"),
   batchEndpoint: endpoint("Batch endpoint", "AWS_ENDPOINT_URL_BATCH"),

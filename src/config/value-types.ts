@@ -74,6 +74,19 @@ export const BUCKET: ValueType<BucketLocation> = {
   checkedByParser: false,
 };
 
+/** Yes or no, as Python's configparser reads a boolean: 1, yes, true, on or 0, no, false, off, in any case. */
+export const YES_NO: ValueType<boolean> = {
+  parse(text) {
+    const word = text.trim().toLowerCase();
+    if (["1", "yes", "true", "on"].includes(word)) return { ok: true, value: true };
+    if (["0", "no", "false", "off"].includes(word)) return { ok: true, value: false };
+    return bad(`invalid value: '${text}' (yes or no)`, " is not yes or no", "yes or no (also 1/0, true/false, on/off)");
+  },
+  show: (value) => (value ? "yes" : "no"),
+  example: "no",
+  checkedByParser: false,
+};
+
 export const RUNTIME_NAMES = ["docker", "conda", "singularity", "ambient", "aws-batch"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 

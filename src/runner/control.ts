@@ -4,7 +4,13 @@
  * reason "stopped by user") and keeps watching until the job stops, a press
  * after that exits 130; without a terminal one SIGINT cancels. Control-Z
  * (SIGTSTP) and SIGHUP detach; with --detach-on-interrupt, so does SIGINT.
- * SIGTERM is left alone: the process ends and the job keeps running.
+ * SIGTERM is left alone: the process ends and the job keeps running; but
+ * while a cancellation is being sent, a SIGTERM waits for TerminateJob's
+ * answer (at most TERM_GRACE_MS) before it ends the tool with 143. That is
+ * how a cancelled GitHub Actions run stops a step: SIGINT, then SIGTERM
+ * 7.5 seconds later, then SIGKILL 2.5 seconds after that
+ * (https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-workflow-runs/canceling-a-workflow),
+ * and the job must be cancelled even when TerminateJob is slow to answer.
  *
  * The handlers never exit the process: they settle an outcome and abort the
  * watch, and the runner returns the exit status (0 for detach, 130 for exit).
@@ -13,6 +19,9 @@ import { systemClock, type Clock } from "../aws/retry.js";
 import { STOP_REASON } from "../aws/job-state.js";
 import type { Reporter } from "../ui/reporter.js";
 import { CANCEL_CONFIRMATION_SECONDS } from "./messages.js";
+
+/** The longest a SIGTERM waits for a cancellation to be sent: within the 2.5 s GitHub Actions leaves before SIGKILL. */
+export const TERM_GRACE_MS = 2000;
 
 export type Outcome = { kind: "detach" } | { kind: "exit"; status: number };
 
@@ -37,6 +46,8 @@ export interface ControlDeps {
 export class JobControl {
   private firstPress = 0;
   private stop = false;
+  /** TerminateJob, while it is being sent. */
+  private terminating: Promise<void> | undefined;
   private readonly controller = new AbortController();
 
   constructor(private readonly deps: ControlDeps) {}
@@ -75,11 +86,30 @@ export class JobControl {
       return;
     }
     reporter.stage("Canceling job…");
-    await this.deps.terminate(STOP_REASON);
+    this.terminating = this.deps.terminate(STOP_REASON);
+    try {
+      await this.terminating;
+    } finally {
+      this.terminating = undefined;
+    }
     this.stop = true;
     reporter.stage("Waiting for job to stop…");
     const again = confirm ? " one more time" : "";
     reporter.line(stdinIsTTY ? `(Press Control-C${again} if you don't want to wait.)` : `(Send SIGINT${again} if you don't want to wait.)`);
+  }
+
+  /** Whether a cancellation is being sent. */
+  get cancelling(): boolean {
+    return this.terminating !== undefined;
+  }
+
+  /** Exits with `status` once the cancellation being sent is answered (or failed), or after `graceMs`. */
+  async exitAfterCancelSent(status: number): Promise<void> {
+    const graceOver = new AbortController();
+    const grace = (this.deps.clock ?? systemClock).sleep(TERM_GRACE_MS, graceOver.signal).catch(() => undefined);
+    await Promise.race([this.terminating?.catch(() => undefined), grace]);
+    graceOver.abort();
+    this.finish({ kind: "exit", status });
   }
 
   private finish(outcome: Outcome): void {
@@ -103,7 +133,17 @@ export function installSignalHandlers(
   options: { detachOnInterrupt: boolean; onError: (error: unknown) => void },
 ): () => void {
   const detach = () => control.detach();
-  const interrupt = options.detachOnInterrupt ? detach : () => void control.interrupt("signal").catch(options.onError);
+  // A SIGTERM while the cancellation is sent waits for it (see the header); otherwise SIGTERM keeps its default.
+  const term = () => void control.exitAfterCancelSent(143);
+  const cancel = () => {
+    const cancelling = control.interrupt("signal");
+    if (control.cancelling) {
+      source.on("SIGTERM", term);
+      void cancelling.finally(() => source.off("SIGTERM", term)).catch(() => undefined);
+    }
+    cancelling.catch(options.onError);
+  };
+  const interrupt = options.detachOnInterrupt ? detach : cancel;
   const handlers: [NodeJS.Signals, () => void][] = [["SIGINT", interrupt]];
   if (DETACH_SIGNALS.SIGTSTP) handlers.push(["SIGTSTP", detach]);
   if (DETACH_SIGNALS.SIGHUP) handlers.push(["SIGHUP", detach]);

@@ -75,7 +75,12 @@ export interface EnvironmentInput {
   envdirs: readonly string[];
   /** `--env` values (`NAME` or `NAME=VALUE`) in command-line order. */
   env: readonly string[];
+  /** Whether the host's AWS credentials are among the forwarded variables (no with --no-forward-aws-credentials). */
+  forwardAwsCredentials?: boolean;
 }
+
+/** The forwarded variables that are AWS credentials. */
+export const AWS_CREDENTIAL_VARIABLES: readonly string[] = ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 
 export interface EnvironmentDeps {
   fs: EnvFs;
@@ -102,6 +107,7 @@ export function jobEnvironment(input: EnvironmentInput, deps: EnvironmentDeps = 
   const env = new Map<string, string | undefined>();
   if (envdirs.length === 0 && input.env.length === 0) {
     for (const name of FORWARDED_VARIABLES) {
+      if (input.forwardAwsCredentials === false && AWS_CREDENTIAL_VARIABLES.includes(name)) continue;
       const value = input.hostEnv[name];
       if (value !== undefined) env.set(name, value);
     }

@@ -14,7 +14,7 @@ import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { describeJob } from "../aws/batch.js";
 import { JobState, type Status } from "../aws/job-state.js";
-import { LogFollower, type FollowResult } from "../aws/logs.js";
+import { LogFollower, type FollowResult, type LogEvent } from "../aws/logs.js";
 import { systemClock, type Clock } from "../aws/retry.js";
 import { UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -77,6 +77,8 @@ async function readJob(jobId: string, deps: FollowDeps, clock: Clock, signal: Ab
 class JobWatch {
   private previous: Status;
   private shownReason: string | undefined;
+  /** How many of the job's ended attempts were reported. */
+  private attemptsShown = 0;
   private follower: Promise<FollowResult> | undefined;
   private endLogs!: () => void;
   private readonly logsEnded = new Promise<void>((resolve) => (this.endLogs = resolve));
@@ -92,8 +94,9 @@ class JobWatch {
   /** Prints a status change, a new waiting reason with its hint, and starts the logs once there is a stream. */
   show(job: JobState): void {
     const { reporter } = this.deps;
-    if (!job.isComplete && job.status !== this.previous) reporter.stage(`Job now ${job.status}`);
+    if (job.status !== this.previous) reportStatus(reporter, job);
     this.previous = job.status;
+    this.attemptsShown = reportAttempts(reporter, job, this.attemptsShown);
     const reason = job.detail.statusReason;
     if (job.isWaiting && reason && reason !== this.shownReason) {
       this.shownReason = reason;
@@ -111,7 +114,7 @@ class JobWatch {
       client,
       group,
       stream,
-      onEvent: (event) => reporter.log(formatLogLine(event)),
+      onEvent: (event) => showLogEvent(reporter, event),
       onTrouble: (problem) => (problem ? reporter.warn(`${problem}. Log lines are not lost; they appear when it answers.`) : undefined),
       clock: this.clock,
     }).follow(this.logsEnded);
@@ -137,4 +140,34 @@ class JobWatch {
   stopLogs(): void {
     this.endLogs();
   }
+}
+
+/** A line of the job's CloudWatch log: `[batch] [<time>] <message>` for people (C81), its time and message as an event. */
+export function showLogEvent(reporter: Reporter, event: LogEvent): void {
+  reporter.emit({ type: "log", message: event.message ?? "", timestamp: event.timestamp ?? event.ingestionTime }, { line: formatLogLine(event) });
+}
+
+/** A new status: `Job now <STATUS>` for people while the job goes on (its end has a line of its own), an event for every one. */
+function reportStatus(reporter: Reporter, job: JobState): void {
+  const reason = job.detail.statusReason;
+  const event = { type: "status" as const, jobId: job.detail.jobId ?? "", status: job.status, ...(reason ? { reason } : {}), ...(job.exitCode === undefined ? {} : { exitCode: job.exitCode }) };
+  reporter.emit(event, job.isComplete ? undefined : { stage: `Job now ${job.status}` });
+}
+
+/** Attempts AWS Batch lists that were not reported yet (it lists each once it has ended); returns how many are reported. */
+function reportAttempts(reporter: Reporter, job: JobState, shown: number): number {
+  const attempts = job.detail.attempts ?? [];
+  attempts.slice(shown).forEach((attempt, index) => {
+    const { exitCode, reason, logStreamName } = attempt.container ?? {};
+    const why = reason ?? attempt.statusReason;
+    reporter.emit({
+      type: "attempt",
+      jobId: job.detail.jobId ?? "",
+      attempt: shown + index + 1,
+      ...(exitCode === undefined ? {} : { exitCode }),
+      ...(why ? { reason: why } : {}),
+      ...(logStreamName ? { logStream: logStreamName } : {}),
+    });
+  });
+  return Math.max(shown, attempts.length);
 }

@@ -8,9 +8,9 @@
  *
  * Secrets (S1): with images too old for env.d, variables would be
  * visible in DescribeJobs, so credentials and other secret-looking variables
- * are left out, with a warning, instead of being passed in the clear. A
- * forwarded AWS_SESSION_TOKEN gets a warning too: session credentials expire
- * (12 hours at most) and a job that outlives them cannot upload its results.
+ * are left out, with a warning, instead of being passed in the clear.
+ * Forwarded session credentials expire; whether they can expire before the
+ * job ends is known only once the job definition is (src/runner/credentials.ts).
  */
 import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
@@ -64,7 +64,8 @@ export function planBuild(request: PlanRequest, settings: Settings, hostEnv: Nod
   const program = execArgv({ exec: request.exec, extraArgs: request.execArgs, cpus: request.cpus, memoryBytes: request.memory, image });
   const warnings = [...program.warnings];
 
-  let env = jobEnvironment({ hostEnv, envdirs: request.envdir, env: request.env }, envDeps);
+  const forwardAwsCredentials = settings.forwardAwsCredentials.value;
+  let env = jobEnvironment({ hostEnv, envdirs: request.envdir, env: request.env, forwardAwsCredentials }, envDeps);
   const envd = usesEnvd(env, image);
   if (!envd) {
     const secrets = [...env.keys()].filter((name) => SECRET_NAME.test(name));
@@ -75,14 +76,6 @@ export function planBuild(request: PlanRequest, settings: Settings, hostEnv: Nod
           "so they would be visible to anyone who can describe the job. Use a newer image to pass them privately.",
       );
     }
-  }
-  if (env.get("AWS_SESSION_TOKEN") !== undefined) {
-    warnings.push(
-      "Your AWS session credentials (AWS_SESSION_TOKEN) are passed to the job. They expire (after\n" +
-        "12 hours at most), and a job still running then cannot upload its results. For long builds,\n" +
-        "give the job definition a job role with access to the bucket and pass no credentials (any\n" +
-        "--env or --envdir stops the automatic passing), or use credentials that do not expire.",
-    );
   }
   return { plan: { argv: program.argv, env, envd, download: request.download, excludeFromUpload: request.excludeFromUpload, overlays: [] }, warnings };
 }

@@ -35,6 +35,8 @@ import { definitionFor, submitJobInput } from "./submit.js";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
+import { timedStage } from "./stages.js";
+import { warnIfCredentialsExpire, type ForwardedCredentials } from "./credentials.js";
 import type { JobRecords } from "../state/records.js";
 import { retryNotice } from "./notices.js";
 
@@ -64,6 +66,8 @@ export interface RunDeps {
   signals: SignalSource;
   /** For every wait (polls, retries); the system clock by default. */
   clock?: Clock;
+  /** What is known of the session credentials passed to a new job, looked up while it uploads. */
+  credentials?: Promise<ForwardedCredentials>;
 }
 
 /**
@@ -127,12 +131,13 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   const beforeJob = new BeforeJob({ s3, reporter, signals: deps.signals, jobName: runId, queue: settings.queue.value });
   const workdir = { bucket, key: `${prefix}${runId}.zip` };
   const envd = plan.envd ? { bucket, key: `${prefix}${runId}-env.d.zip` } : undefined;
-  await beforeJob.run("the upload", (signal) => upload({ s3, reporter, beforeJob, signal }, { location, plan, workdir, envd }));
+  await timedStage("upload", deps, (staged) => beforeJob.run("the upload", (signal) => upload({ s3, reporter: staged, beforeJob, signal }, { location, plan, workdir, envd })));
 
   reporter.stage("Submitting job");
   const environment = containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd));
-  const submitted = await beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, environment, location, plan }));
-  reporter.stage("AWS Batch Job ID:", submitted.jobId);
+  const submitted = await timedStage("submit", deps, () => beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, environment, location, plan })));
+  const { jobId, definition } = submitted;
+  reporter.emit({ type: "job-submitted", jobId, runId, queue: settings.queue.value, definition, archive: s3Url(workdir) }, { stage: "AWS Batch Job ID:", detail: jobId });
   const record = newJobRecord({ ...submitted, runId, location, archive: workdir, region: aws.region, queue: settings.queue.value, image: settings.image.value, at: new Date().toISOString() });
   await saveNewRecord(record, deps.records, s3, reporter);
   return { id: submitted.jobId, runId, workdir, keeper: new RecordKeeper(deps.records, submitted.jobId, record, reporter) };
@@ -174,6 +179,7 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
   try {
     const batch = await deps.aws.batch();
     const definition = await definitionFor(batch, settings.job.value, settings.image.value);
+    await warnIfCredentialsExpire(deps.credentials, { batch, definition }, deps);
     const input = submitJobInput({
       runId: job.runId,
       queue: settings.queue.value,
@@ -205,7 +211,12 @@ async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promis
   if (!detail) {
     if (local instanceof Error) throw local;
     const found = request.record ?? (await findRecord(jobId, local, await aws.s3(), request.settings.bucket.value));
-    if (found) return { id: jobId, runId: found.record.runId, workdir: { bucket: found.record.bucket, key: found.record.archiveKey }, forgotten: found, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
+    if (found) {
+      const workdir = { bucket: found.record.bucket, key: found.record.archiveKey };
+      // People read what is known of it from recoverForgotten's lines.
+      reporter.emit({ type: "job-attached", jobId, runId: found.record.runId, status: found.record.status, archive: s3Url(workdir) });
+      return { id: jobId, runId: found.record.runId, workdir, forgotten: found, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
+    }
     throw new UserError(
       `Invalid or unknown job id ${jobId} (in region ${aws.region}).`,
       "Check the id (the \"AWS Batch Job ID\" line printed at submission) and the region. AWS Batch forgets jobs a few days after they end;\n" +
@@ -221,7 +232,7 @@ async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promis
     );
   }
   await checkBucket(await aws.s3(), workdir.bucket);
-  reporter.stage(`Job is ${state.status}`);
+  reporter.emit({ type: "job-attached", jobId, runId: detail.jobName, status: state.status, archive: s3Url(workdir) }, { stage: `Job is ${state.status}` });
   return { id: jobId, runId: detail.jobName, workdir, state, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
 }
 
@@ -250,17 +261,17 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
     void keeper.seen(latest);
   };
   try {
-    const final = await followJob(
-      job.id,
-      { batch, logs: aws.logs, reporter, clock: deps.clock },
-      { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate },
+    const final = await timedStage("watch", deps, (staged) =>
+      followJob(job.id, { batch, logs: aws.logs, reporter: staged, clock: deps.clock }, { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate }),
     );
     job.state = final;
     const { location } = request;
-    if (request.download !== false && location && !control.stopSent && !final.stoppedByUser) {
+    const spec = request.download;
+    if (spec !== false && location && !control.stopSent && !final.stoppedByUser) {
       // Control-C and SIGTERM stop it with the command that finishes it; Control-Z and SIGHUP still detach.
       const download = { jobId: job.id, signals: deps.signals, signal: control.signal };
-      await downloadResults({ s3: await aws.s3(), workdir: job.workdir, buildRoot: location.buildRoot, spec: request.download, reporter, ...download });
+      const s3 = await aws.s3();
+      await timedStage("download", deps, (staged) => downloadResults({ s3, workdir: job.workdir, buildRoot: location.buildRoot, spec, reporter: staged, ...download }));
       await keeper.seen(final, { downloaded: true });
     }
     return final.exitStatus;

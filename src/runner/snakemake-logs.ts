@@ -21,6 +21,12 @@ export function snakemakeOutcome(log: string): SnakemakeOutcome | undefined {
   return undefined;
 }
 
+/** A log file under its name: each line as people read it, and as a `log` event naming the file. */
+export function showLogFile(reporter: Reporter, file: string, text: string): void {
+  reporter.stage(`Snakemake log ${file}:`);
+  for (const line of text.replace(/\n$/, "").split("\n")) reporter.emit({ type: "log", message: line, file }, { line });
+}
+
 /** Prints every log file, oldest first; what the newest says, if anything. */
 export async function showSnakemakeLogs(workingDir: string, reporter: Reporter): Promise<{ outcome: SnakemakeOutcome; file: string } | undefined> {
   const directory = join(workingDir, ".snakemake", "log");
@@ -33,9 +39,8 @@ export async function showSnakemakeLogs(workingDir: string, reporter: Reporter):
   let text = "";
   for (const name of logs) {
     const file = join(directory, name);
-    reporter.stage(`Snakemake log ${file}:`);
     text = await readFile(file, "utf8");
-    for (const line of text.replace(/\n$/, "").split("\n")) reporter.log(line);
+    showLogFile(reporter, file, text);
   }
   const newest = join(directory, logs.at(-1) as string);
   const outcome = snakemakeOutcome(text);

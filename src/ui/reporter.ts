@@ -8,6 +8,7 @@
  * Nextstrain CLI prints them.
  */
 import type { Writable } from "node:stream";
+import type { RunEvent } from "./events.js";
 import { makeStyle, useColour, type Style } from "./style.js";
 import { formatBytes, formatDuration } from "./units.js";
 
@@ -20,6 +21,17 @@ export interface Progress {
   done(): void;
 }
 
+/** How people see an event: as a stage line or a plain line (a job's log line is one); not at all when not given. */
+export type Shown = { stage: string; detail?: string } | { line: string };
+
+/** An error's parts, for renderers that keep them apart (the JSON one). */
+export interface ErrorParts {
+  message: string;
+  hint?: string;
+  /** What follows the error: how to get back to the job, what was left in S3. */
+  note?: string;
+}
+
 export interface Reporter {
   readonly style: Style;
   /** A stage line with its label in bold, e.g. stage("AWS Batch Job ID:", id). */
@@ -28,12 +40,15 @@ export interface Reporter {
   line(text?: string): void;
   /** A per-file line such as "zipping: <path>": printed in plain mode or when verbose. */
   file(action: "zipping" | "unzipping", path: string): void;
-  /** A job log line on stdout. */
-  log(text: string): void;
   /** A warning on stderr, framed by blank lines as the Nextstrain CLI does. */
   warn(text: string): void;
-  /** An error text on stderr, as given. */
-  error(text: string): void;
+  /** An error text on stderr, as given; `parts` as the JSON renderer writes it. */
+  error(text: string, parts?: ErrorParts): void;
+  /**
+   * An event (src/ui/events.ts), shown to people as `shown` (nothing when
+   * not given) and written whole by the JSON renderer.
+   */
+  emit(event: RunEvent, shown?: Shown): void;
   /** Whether progress() draws anything (on a terminal); work done only for it can be skipped otherwise. */
   readonly showsProgress: boolean;
   /** A byte-progress indicator (bytes, rate, ETA) on a terminal; silent otherwise. */
@@ -50,7 +65,7 @@ export interface ReporterOptions {
   now?: () => number;
 }
 
-const silentProgress: Progress = { advance() {}, setTotal() {}, done() {} };
+export const silentProgress: Progress = { advance() {}, setTotal() {}, done() {} };
 
 export function createReporter(options: ReporterOptions): Reporter {
   const { stdout, stderr, env } = options;
@@ -64,16 +79,16 @@ export function createReporter(options: ReporterOptions): Reporter {
     stdout.write(text + "\n");
     bar?.render();
   };
+  const stageLine = (label: string, detail?: string) => out(detail === undefined ? style.bold(label) : `${style.bold(label)} ${detail}`);
 
   return {
     style,
     showsProgress: terminal,
-    stage: (label, detail) => out(detail === undefined ? style.bold(label) : `${style.bold(label)} ${detail}`),
+    stage: (label, detail) => stageLine(label, detail),
     line: (text = "") => out(text),
     file: (action, path) => {
       if (!terminal || options.verbose) out(`${action}: ${path}`);
     },
-    log: (text) => out(text),
     warn: (text) => {
       bar?.clear();
       stderr.write(`\n${text}\n\n`);
@@ -83,6 +98,11 @@ export function createReporter(options: ReporterOptions): Reporter {
       bar?.clear();
       stderr.write(text.endsWith("\n") ? text : text + "\n");
       bar?.render();
+    },
+    emit: (_event, shown) => {
+      if (shown === undefined) return;
+      if ("stage" in shown) stageLine(shown.stage, shown.detail);
+      else out(shown.line);
     },
     progress: (label, totalBytes) => {
       if (!terminal) return silentProgress;

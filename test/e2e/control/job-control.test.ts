@@ -67,8 +67,9 @@ describe("through pipes", () => {
     expect(attached.stdout.match(/\] started/g)).toHaveLength(1);
     expect(readFileSync(path.join(dir, "done.txt"), "utf8")).toBe("done\n");
 
-    const listed = JSON.parse((await nextstrainTs(["jobs", "--all", "--json"], { env })).stdout) as { jobId: string; status: string; downloaded: boolean }[];
-    expect(listed).toEqual([expect.objectContaining({ jobId, status: "SUCCEEDED", downloaded: true })]);
+    const events = (await nextstrainTs(["jobs", "--all", "--json"], { env })).stdout.trim().split("\n").map((line) => JSON.parse(line) as { type: string; record?: object });
+    expect(events.map((event) => event.type)).toEqual(["job", "result"]);
+    expect(events[0]?.record).toEqual(expect.objectContaining({ jobId, status: "SUCCEEDED", downloaded: true }));
     expect((await nextstrainTs(["jobs"], { env })).stdout).toContain("No jobs need attention");
     expect((await nextstrainTs(["jobs", "--prune"], { env })).stdout).toContain("Removed 1 record");
   });

@@ -82,7 +82,7 @@ const CASES: Case[] = [
   { name: "missing directory, config runner docker", argv: ["build"], env: { NEXTSTRAIN_CONFIG: dockerRunner }, status: 2, names: ["<directory> is required"], not: RUNNER_MESSAGE },
   { name: "missing directory, config runner aws-batch", argv: ["build"], env: { NEXTSTRAIN_CONFIG: batchRunner }, status: 2, names: ["<directory> is required"] },
   { name: "attach without directory but with download", argv: ["build", "--aws-batch", "--attach", "job-1"], status: 2, names: ["<directory> is required"] },
-  { name: "no command", argv: [], status: 2, names: ["build, attach or jobs"] },
+  { name: "no command", argv: [], status: 2, names: ["build, attach, jobs or logs"] },
   { name: "unknown command", argv: ["frobnicate"], status: 2, names: ["frobnicate"] },
   { name: "attach without job id", argv: ["attach"], status: 2, names: ["job-id"] },
   { name: "missing path (relative)", argv: ["build", "--aws-batch", "no-such-dir"], status: 1, names: ["Build path 'no-such-dir' does not exist or is not a directory.", "Perhaps your current working directory"] },

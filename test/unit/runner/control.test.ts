@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { Writable } from "node:stream";
-import { describe, expect, it } from "vitest";
-import { installSignalHandlers, JobControl, Stopped, stopOnSignals } from "../../../src/runner/control.js";
+import { describe, expect, it, vi } from "vitest";
+import { installSignalHandlers, JobControl, Stopped, stopOnSignals, TERM_GRACE_MS } from "../../../src/runner/control.js";
 import { createReporter } from "../../../src/ui/reporter.js";
 
 function setup(options: { tty: boolean; complete?: boolean }) {
@@ -103,6 +103,55 @@ describe("signal handlers (C95)", () => {
     const source = new EventEmitter();
     installSignalHandlers(setup({ tty: true }).control, source, { detachOnInterrupt: false, onError: () => {} });
     expect(source.listenerCount("SIGTERM")).toBe(0);
+  });
+});
+
+describe("a cancelled GitHub Actions run: SIGINT, then SIGTERM", () => {
+  function slowTerminate() {
+    let answer!: () => void;
+    let graceOver!: () => void;
+    const terminated: string[] = [];
+    const control = new JobControl({
+      // The grace period ends when the test says so.
+      clock: { now: () => 0, sleep: (ms) => new Promise<void>((resolve) => (graceOver = () => (expect(ms).toBe(TERM_GRACE_MS), resolve()))) },
+      reporter: createReporter({ stdout: new Writable({ write: (_c, _e, done) => done() }), stderr: new Writable({ write: (_c, _e, done) => done() }), env: {} }),
+      stdinIsTTY: false,
+      terminate: (reason) => new Promise<void>((resolve) => (answer = () => (terminated.push(reason), resolve()))),
+      isComplete: () => false,
+    });
+    const source = new EventEmitter();
+    installSignalHandlers(control, source, { detachOnInterrupt: false, onError: () => {} });
+    return { control, source, terminated, answer: () => answer(), graceOver: () => graceOver() };
+  }
+
+  it("a SIGTERM while the cancellation is sent waits for TerminateJob's answer, then exits 143", async () => {
+    const { control, source, terminated, answer } = slowTerminate();
+    source.emit("SIGINT");
+    expect(source.listenerCount("SIGTERM")).toBe(1);
+    source.emit("SIGTERM");
+    await Promise.resolve();
+    expect(control.signal.aborted).toBe(false);
+    answer();
+    await vi.waitFor(() => expect(outcome(control)).toEqual({ kind: "exit", status: 143 }));
+    expect(terminated).toEqual(["stopped by user"]);
+    expect(source.listenerCount("SIGTERM")).toBe(0);
+  });
+
+  it("waits at most TERM_GRACE_MS for an answer that does not come", async () => {
+    const { control, source, graceOver } = slowTerminate();
+    source.emit("SIGINT");
+    source.emit("SIGTERM");
+    await Promise.resolve();
+    expect(control.signal.aborted).toBe(false);
+    graceOver();
+    await vi.waitFor(() => expect(outcome(control)).toEqual({ kind: "exit", status: 143 }));
+  });
+
+  it("once the cancellation is sent, SIGTERM has its default again (the job is stopping)", async () => {
+    const { source, answer } = slowTerminate();
+    source.emit("SIGINT");
+    answer();
+    await vi.waitFor(() => expect(source.listenerCount("SIGTERM")).toBe(0));
   });
 });
 

@@ -46,10 +46,22 @@ describe("build plan", () => {
     expect(warnings.join("\n")).toContain("Not passing ID3C_PASSWORD to the job");
   });
 
-  it("warns that forwarded session credentials expire", () => {
-    const { warnings } = planBuild(request(), settings(), { AWS_SESSION_TOKEN: "token" });
-    expect(warnings.join("\n")).toContain("AWS_SESSION_TOKEN");
-    expect(warnings.join("\n")).toContain("job role");
+  it("forwards no AWS credentials with --no-forward-aws-credentials, the other variables still", () => {
+    const noForward = resolveSettings({ flags: { runtime: true, forwardAwsCredentials: true }, env: {}, config: parseIni(""), configPath: "/c" }).settings;
+    expect(noForward.forwardAwsCredentials).toMatchObject({ value: false, origin: "--no-forward-aws-credentials" });
+    const host = { AWS_ACCESS_KEY_ID: "ASIA", AWS_SECRET_ACCESS_KEY: "s3cr3t", AWS_SESSION_TOKEN: "token", AUGUR_DEBUG: "1" };
+    expect([...planBuild(request(), noForward, host).plan.env.keys()]).toEqual(["AUGUR_DEBUG"]);
+    expect([...planBuild(request(), settings(), host).plan.env.keys()]).toEqual(["AUGUR_DEBUG", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"]);
+    // Named with --env, they are passed: the setting is about the automatic passing only.
+    expect([...planBuild(request({ env: ["AWS_SESSION_TOKEN"] }), noForward, host).plan.env.keys()]).toEqual(["AWS_SESSION_TOKEN"]);
+  });
+
+  it.each([
+    ["NEXTSTRAIN_FORWARD_AWS_CREDENTIALS", { NEXTSTRAIN_FORWARD_AWS_CREDENTIALS: "no" }, ""],
+    ["the config file", {}, "[aws-batch]\nforward-aws-credentials = off\n"],
+  ])("turns forwarding off from %s too", (_name, env, config) => {
+    const resolved = resolveSettings({ flags: { runtime: true }, env, config: parseIni(config), configPath: "/c" }).settings;
+    expect(resolved.forwardAwsCredentials.value).toBe(false);
   });
 
   it("rejects an unusable image name before anything is uploaded", () => {
