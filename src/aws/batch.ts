@@ -4,7 +4,19 @@
  * takes at most 100 ids per call. A queue that is not found is a typed error
  * naming the queue and the region, since a wrong region is the usual cause.
  */
-import type { BatchClient, JobDefinition, JobDetail, RegisterJobDefinitionCommandInput, SubmitJobCommandInput } from "@aws-sdk/client-batch";
+import type {
+  BatchClient,
+  ComputeEnvironmentDetail,
+  CreateComputeEnvironmentCommandInput,
+  CreateJobQueueCommandInput,
+  JobDefinition,
+  JobDetail,
+  JobQueueDetail,
+  RegisterJobDefinitionCommandInput,
+  SubmitJobCommandInput,
+  UpdateComputeEnvironmentCommandInput,
+  UpdateJobQueueCommandInput,
+} from "@aws-sdk/client-batch";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 import { JobQueueNotFound } from "./resource-errors.js";
@@ -96,4 +108,85 @@ export async function terminateJob(client: BatchClient, jobId: string, reason: s
 /** Credential problems become UserErrors; everything else passes through. */
 function explainBatchError(error: unknown): never {
   throw credentialsProblem(error) ?? error;
+}
+
+// Compute environments and job queues, for `setup`, `check-setup` and
+// `teardown`. A deleted one stays listed as DELETED for a while
+// (https://docs.aws.amazon.com/batch/latest/APIReference/API_DescribeComputeEnvironments.html):
+// such entries count as absent.
+
+const live = <T extends { status?: string }>(items: readonly T[] | undefined): T[] => (items ?? []).filter((item) => item.status !== "DELETED");
+
+/** The compute environments with these names, or every one when none are named (every page). */
+export async function describeComputeEnvironments(client: BatchClient, names?: readonly string[]): Promise<ComputeEnvironmentDetail[]> {
+  const { DescribeComputeEnvironmentsCommand } = await Batch();
+  const found: ComputeEnvironmentDetail[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: names ? [...names] : undefined, nextToken })).catch(explainBatchError);
+    found.push(...live(page.computeEnvironments));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** The job queues with these names, or every one when none are named (every page). */
+export async function describeJobQueues(client: BatchClient, names?: readonly string[]): Promise<JobQueueDetail[]> {
+  const { DescribeJobQueuesCommand } = await Batch();
+  const found: JobQueueDetail[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new DescribeJobQueuesCommand({ jobQueues: names ? [...names] : undefined, nextToken })).catch(explainBatchError);
+    found.push(...live(page.jobQueues));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+/** Every ACTIVE job definition revision (every page), for finding those carrying a tag. */
+export async function describeAllActiveDefinitions(client: BatchClient): Promise<JobDefinition[]> {
+  const { DescribeJobDefinitionsCommand } = await Batch();
+  const found: JobDefinition[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(new DescribeJobDefinitionsCommand({ status: "ACTIVE", nextToken })).catch(explainBatchError);
+    found.push(...(page.jobDefinitions ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return found;
+}
+
+export async function createComputeEnvironment(client: BatchClient, input: CreateComputeEnvironmentCommandInput): Promise<void> {
+  const { CreateComputeEnvironmentCommand } = await Batch();
+  await client.send(new CreateComputeEnvironmentCommand(input)).catch(explainBatchError);
+}
+
+export async function updateComputeEnvironment(client: BatchClient, input: UpdateComputeEnvironmentCommandInput): Promise<void> {
+  const { UpdateComputeEnvironmentCommand } = await Batch();
+  await client.send(new UpdateComputeEnvironmentCommand(input)).catch(explainBatchError);
+}
+
+export async function deleteComputeEnvironment(client: BatchClient, name: string): Promise<void> {
+  const { DeleteComputeEnvironmentCommand } = await Batch();
+  await client.send(new DeleteComputeEnvironmentCommand({ computeEnvironment: name })).catch(explainBatchError);
+}
+
+export async function createJobQueue(client: BatchClient, input: CreateJobQueueCommandInput): Promise<void> {
+  const { CreateJobQueueCommand } = await Batch();
+  await client.send(new CreateJobQueueCommand(input)).catch(explainBatchError);
+}
+
+export async function updateJobQueue(client: BatchClient, input: UpdateJobQueueCommandInput): Promise<void> {
+  const { UpdateJobQueueCommand } = await Batch();
+  await client.send(new UpdateJobQueueCommand(input)).catch(explainBatchError);
+}
+
+export async function deleteJobQueue(client: BatchClient, name: string): Promise<void> {
+  const { DeleteJobQueueCommand } = await Batch();
+  await client.send(new DeleteJobQueueCommand({ jobQueue: name })).catch(explainBatchError);
+}
+
+export async function deregisterDefinition(client: BatchClient, arn: string): Promise<void> {
+  const { DeregisterJobDefinitionCommand } = await Batch();
+  await client.send(new DeregisterJobDefinitionCommand({ jobDefinition: arn })).catch(explainBatchError);
 }
