@@ -37,8 +37,8 @@ export async function setupCommand(request: SetupRequest, context: CommandContex
   }
   const rerun = `${PROGRAM} setup --aws-batch`;
   const done = await applyPlan(plan, { spec, aws, clock: realClock, progress: (text) => reporter.line(`  ${text}`), update: request.update, rerun });
-  reportLeftAlone(reporter, plan, request.update);
-  reporter.line(done.length === 0 ? "Nothing to change: every resource exists as setup makes it." : `Done: ${done.length} change${done.length === 1 ? "" : "s"}.`);
+  const leftAlone = reportLeftAlone(reporter, plan, request.update);
+  reporter.line(summary(done.length, leftAlone));
   if (request.setDefault) {
     await writeDefaults(paths.configFile, settings);
     reporter.line(`Wrote [core] runner = aws-batch and the job definition, queue and bucket to ${paths.configFile}.`);
@@ -47,16 +47,23 @@ export async function setupCommand(request: SetupRequest, context: CommandContex
   return 0;
 }
 
-/** Resources that differ and were not changed: why, and what would change them. */
-function reportLeftAlone(reporter: Reporter, plan: readonly PlanItem[], update: boolean): void {
+function summary(changes: number, leftAlone: number): string {
+  if (changes === 0 && leftAlone === 0) return "Nothing to change: every resource exists as setup makes it.";
+  const changed = changes === 0 ? "Nothing was changed" : `Done: ${changes} change${changes === 1 ? "" : "s"}`;
+  return leftAlone === 0 ? `${changed}.` : `${changed}; ${leftAlone} resource${leftAlone === 1 ? "" : "s"} left differing (see above).`;
+}
+
+/** Resources that differ and were not changed: why, and what would change them; answers how many. */
+function reportLeftAlone(reporter: Reporter, plan: readonly PlanItem[], update: boolean): number {
   const differing = plan.filter((item) => item.action === "differs" && !(update && updatable(item)));
-  if (differing.length === 0) return;
+  if (differing.length === 0) return 0;
   const lines = differing.map((item) =>
     updatable(item)
       ? `  ${item.resource.kind} ${item.resource.name}: add --update to change it`
       : `  ${item.resource.kind} ${item.resource.name}: AWS does not let setup change ${item.differences.map((d) => d.property).join(", ")} in place; change it yourself, or remove it (${PROGRAM} teardown --aws-batch removes what setup created) and run setup again`,
   );
   reporter.warn(["Left as they are (setup never changes a resource unless told to):", ...lines].join("\n"));
+  return differing.length;
 }
 
 /** `[core] runner = aws-batch` and the names used, keeping the file's other lines and comments. */
