@@ -82,6 +82,10 @@ describe("setup, check-setup and teardown on an empty account", () => {
     expect(changed.stdout).toMatch(/^ {2}fail {2}job queue nextstrain-job-queue +is DISABLED: jobs submitted to it are refused$/m);
     expect(changed.stdout).toMatch(/fix: aws batch update-job-queue --job-queue nextstrain-job-queue --state ENABLED \(or nextstrain-ts setup --aws-batch --update\)$/m);
     expect(changed.stdout).toMatch(/^ {2}warn {2}S3 bucket nextstrain-jobs lifecycle +no rule expires objects/m);
+    const reported = await cli(["setup", "--aws-batch"]);
+    expect(reported.status, reported.stderr).toBe(0);
+    expect(reported.stderr).toContain("  job queue nextstrain-job-queue: add --update to change it");
+    expect(reported.stdout).toContain("Nothing was changed; 2 resources left differing (see above).");
     const repaired = await cli(["setup", "--aws-batch", "--update"]);
     expect(repaired.status, repaired.stderr).toBe(0);
     expect(repaired.stdout).toContain("  differs  job queue nextstrain-job-queue: state is DISABLED, wanted ENABLED");
