@@ -38,7 +38,8 @@ function policyArns(resource: Resource, spec: SetupSpec): string[] {
     .flatMap((property) => known.filter((arn) => arn.endsWith(`/${property.slice(7)}`)));
 }
 
-async function settle(kind: "compute environment" | "job queue", name: string, context: ApplyContext): Promise<void> {
+/** Waits for a compute environment or queue to leave CREATING, UPDATING or DELETING (gone counts as settled). */
+export async function settleBatch(kind: "compute environment" | "job queue", name: string, context: Pick<ApplyContext, "aws" | "clock" | "progress" | "rerun">): Promise<void> {
   const client = await context.aws.batch();
   const read = async () => {
     const [found] = kind === "job queue" ? await batch.describeJobQueues(client, [name]) : await batch.describeComputeEnvironments(client, [name]);
@@ -145,13 +146,13 @@ const CREATE: Record<Resource["kind"], Step> = {
   "launch template": async (resource, context) => createLaunchTemplate(await context.aws.ec2(), resource.name, context.spec.launchTemplate?.diskGiB ?? 0, context.spec.tags),
   "compute environment": async (resource, context) => {
     await batch.createComputeEnvironment(await context.aws.batch(), await computeEnvironmentInput(context));
-    await settle("compute environment", resource.name, context);
+    await settleBatch("compute environment", resource.name, context);
   },
   "job queue": async (resource, context) => {
     // A queue takes only VALID environments: one still being created by an earlier run is waited for.
-    await settle("compute environment", context.spec.computeEnvironment.name, context);
+    await settleBatch("compute environment", context.spec.computeEnvironment.name, context);
     await batch.createJobQueue(await context.aws.batch(), { jobQueueName: resource.name, ...queueSettings(context), tags: context.spec.tags });
-    await settle("job queue", resource.name, context);
+    await settleBatch("job queue", resource.name, context);
   },
   "job definition": registerDefinition,
 };
@@ -164,15 +165,15 @@ const UPDATE: Partial<Record<Resource["kind"], Step>> = {
   "IAM group": (resource, context) => attachPolicies(resource, context),
   "instance profile": async (resource, context) => iam.createInstanceProfile(await context.aws.iam(), resource.name, resource.props.role ?? "", context.spec.tags),
   "compute environment": async (resource, context) => {
-    await settle("compute environment", resource.name, context);
+    await settleBatch("compute environment", resource.name, context);
     const { maxVcpus } = context.spec.computeEnvironment;
     await batch.updateComputeEnvironment(await context.aws.batch(), { computeEnvironment: resource.name, state: "ENABLED", computeResources: { maxvCpus: maxVcpus } });
-    await settle("compute environment", resource.name, context);
+    await settleBatch("compute environment", resource.name, context);
   },
   "job queue": async (resource, context) => {
-    await settle("job queue", resource.name, context);
+    await settleBatch("job queue", resource.name, context);
     await batch.updateJobQueue(await context.aws.batch(), { jobQueue: resource.name, ...queueSettings(context) });
-    await settle("job queue", resource.name, context);
+    await settleBatch("job queue", resource.name, context);
   },
   "job definition": registerDefinition,
 };

@@ -17,7 +17,9 @@ import { bucketHasObjects, deleteBucket, emptyBucket, readBucket } from "../aws/
 import { callerIdentity } from "../aws/sts.js";
 import type { Settings } from "../config/resolve.js";
 import { CREATED_BY, INSTANCE_ROLE, JOB_ROLE, LOG_GROUP } from "./spec.js";
-import { waitUntilSettled, type Clock } from "./wait.js";
+import { PROGRAM } from "../program.js";
+import { settleBatch } from "./apply.js";
+import type { Clock } from "./wait.js";
 
 export interface Removal {
   /** "job queue nextstrain-job-queue" */
@@ -38,43 +40,29 @@ export interface TeardownContext {
 const ours = (tags: Record<string, string> | undefined) => tags?.[CREATED_BY] !== undefined;
 const POLICY_NAMES = ["NextstrainJobsBucketAccess", "NextstrainJobsBatchAccess", "NextstrainJobsLogsAccess"];
 
-async function settleBatch(kind: "job queue" | "compute environment", name: string, context: TeardownContext): Promise<void> {
-  const client = await context.aws.batch();
-  const read = async () => {
-    const [found] = kind === "job queue" ? await batch.describeJobQueues(client, [name]) : await batch.describeComputeEnvironments(client, [name]);
-    return { status: found?.status, statusReason: found?.statusReason };
+/** A queue or compute environment: disabled, settled, deleted, and waited for until gone. */
+function batchRemoval(kind: "job queue" | "compute environment", name: string, state: string | undefined, context: TeardownContext): Removal {
+  return {
+    what: `${kind} ${name}`,
+    remove: async () => {
+      const client = await context.aws.batch();
+      if (state !== "DISABLED") {
+        if (kind === "job queue") await batch.updateJobQueue(client, { jobQueue: name, state: "DISABLED" });
+        else await batch.updateComputeEnvironment(client, { computeEnvironment: name, state: "DISABLED" });
+      }
+      await settleBatch(kind, name, { ...context, rerun: `${PROGRAM} teardown --aws-batch` });
+      await (kind === "job queue" ? batch.deleteJobQueue(client, name) : batch.deleteComputeEnvironment(client, name));
+      await settleBatch(kind, name, { ...context, rerun: `${PROGRAM} teardown --aws-batch` });
+    },
   };
-  await waitUntilSettled(read, { what: `${kind} ${name}`, clock: context.clock, progress: context.progress, rerun: "teardown --aws-batch" });
 }
 
 async function batchRemovals(context: TeardownContext): Promise<Removal[]> {
   const client = await context.aws.batch();
-  const [queues, environments, definitions] = await Promise.all([batch.describeJobQueues(client), batch.describeComputeEnvironments(client), batch.describeAllActiveDefinitions(client)]);
+  const [queues, environments, definitions] = await Promise.all([batch.describeJobQueues(client), batch.describeComputeEnvironments(client), batch.describeActiveDefinitions(client)]);
   return [
-    ...queues.filter((queue) => ours(queue.tags)).map((queue) => {
-      const name = queue.jobQueueName ?? "";
-      return {
-        what: `job queue ${name}`,
-        remove: async () => {
-          if (queue.state !== "DISABLED") await batch.updateJobQueue(client, { jobQueue: name, state: "DISABLED" });
-          await settleBatch("job queue", name, context);
-          await batch.deleteJobQueue(client, name);
-          await settleBatch("job queue", name, context);
-        },
-      };
-    }),
-    ...environments.filter((environment) => ours(environment.tags)).map((environment) => {
-      const name = environment.computeEnvironmentName ?? "";
-      return {
-        what: `compute environment ${name}`,
-        remove: async () => {
-          if (environment.state !== "DISABLED") await batch.updateComputeEnvironment(client, { computeEnvironment: name, state: "DISABLED" });
-          await settleBatch("compute environment", name, context);
-          await batch.deleteComputeEnvironment(client, name);
-          await settleBatch("compute environment", name, context);
-        },
-      };
-    }),
+    ...queues.filter((queue) => ours(queue.tags)).map((queue) => batchRemoval("job queue", queue.jobQueueName ?? "", queue.state, context)),
+    ...environments.filter((environment) => ours(environment.tags)).map((environment) => batchRemoval("compute environment", environment.computeEnvironmentName ?? "", environment.state, context)),
     ...definitions.filter((definition) => ours(definition.tags)).map((definition) => ({
       what: `job definition ${definition.jobDefinitionName}:${definition.revision}`,
       remove: () => batch.deregisterDefinition(client, definition.jobDefinitionArn ?? ""),
