@@ -151,7 +151,7 @@ function addLogs(program: Command, context: ParseContext, found: Found): void {
 /** The AWS Batch runtime, named as the Nextstrain CLI names it (`setup aws-batch`) or with the build's flag (`setup --aws-batch`). */
 function runtimeArgument(command: Command, name: string): (given: string | undefined) => void {
   command.argument("[runtime]", "aws-batch, the only runtime offered (or give --aws-batch)");
-  command.addOption(new Option("--aws-batch", "Set up AWS Batch (the only runtime offered)"));
+  command.addOption(new Option("--aws-batch", "The AWS Batch runtime (the only one offered)"));
   return (given) => {
     if (given !== undefined && given !== "aws-batch") throw new UsageError(`argument runtime: invalid choice: '${given}' (choose from 'aws-batch')`, name);
   };

@@ -17,8 +17,8 @@ import { BOOLEAN, BUCKET, BYTES, count, LIST, LIST_OR_NONE, NAME_OR_NONE, RUNTIM
 const ANY_COMMAND = ["build", "attach", "jobs", "logs", "setup", "check-setup", "teardown"] as const;
 /** The commands that set an account up, check it, and take it down again. */
 const SET_UP = ["setup", "check-setup", "teardown"] as const;
-/** The build's resources: named by the same settings when they are set up, checked and removed. */
-const BUILD_AND_SET_UP = ["build", ...SET_UP] as const;
+/** The build's resources, named by the same settings when they are set up and checked (teardown finds Batch's by their tag). */
+const BUILD_AND_SET_UP = ["build", "setup", "check-setup"] as const;
 
 /** An AWS service's endpoint: its own variable, else AWS_ENDPOINT_URL for all, else AWS's. */
 function endpoint(label: string, variable: string, commands: readonly CommandName[] = ANY_COMMAND) {
@@ -47,10 +47,9 @@ const SETUP_SETTINGS = {
   computeEnvironment: setupRow<string>("compute-environment", {
     label: "compute environment",
     argument: "<name>",
-    help: "Compute environment that setup creates behind the job queue (teardown removes it)",
+    help: "Compute environment that setup creates behind the job queue",
     type: TEXT,
     default: { text: "nextstrain-compute" },
-    commands: ["setup", "teardown"],
   }),
   expireDays: setupRow<number>("expire-days", {
     label: "days kept",
@@ -166,7 +165,7 @@ export const SETTINGS = {
     type: BUCKET,
     default: { text: "nextstrain-jobs" },
     names: { kind: "S3 bucket", of: (location) => location.bucket },
-    commands: BUILD_AND_SET_UP,
+    commands: [...BUILD_AND_SET_UP, "teardown"],
   }),
   cpus: row({
     label: "workflow CPUs",
