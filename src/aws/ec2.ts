@@ -9,6 +9,7 @@
  */
 import type { EC2Client, LaunchTemplate } from "@aws-sdk/client-ec2";
 import { awsErrorName } from "./errors.js";
+import { withRetries } from "./retry.js";
 
 const EC2 = () => import("@aws-sdk/client-ec2");
 
@@ -21,12 +22,12 @@ export interface Network {
 /** The default VPC's default subnets and its `default` security group; undefined when the region has no default VPC. */
 export async function defaultNetwork(client: EC2Client): Promise<Network | undefined> {
   const { DescribeVpcsCommand, DescribeSubnetsCommand, DescribeSecurityGroupsCommand } = await EC2();
-  const vpcs = await client.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] }));
+  const vpcs = await withRetries("setup-read", () => client.send(new DescribeVpcsCommand({ Filters: [{ Name: "is-default", Values: ["true"] }] })));
   const vpc = vpcs.Vpcs?.[0]?.VpcId;
   if (vpc === undefined) return undefined;
   const [subnets, groups] = await Promise.all([
-    client.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "default-for-az", Values: ["true"] }] })),
-    client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "group-name", Values: ["default"] }] })),
+    withRetries("setup-read", () => client.send(new DescribeSubnetsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "default-for-az", Values: ["true"] }] }))),
+    withRetries("setup-read", () => client.send(new DescribeSecurityGroupsCommand({ Filters: [{ Name: "vpc-id", Values: [vpc] }, { Name: "group-name", Values: ["default"] }] }))),
   ]);
   return {
     vpc,
@@ -41,7 +42,7 @@ export async function instanceTypeSizes(client: EC2Client, types: readonly strin
   const sizes = new Map<string, { vcpus: number; memoryMiB: number }>();
   const exact = types.filter((type) => type.includes("."));
   if (exact.length === 0) return sizes;
-  const answer = await client.send(new DescribeInstanceTypesCommand({ InstanceTypes: exact as never[] }));
+  const answer = await withRetries("setup-read", () => client.send(new DescribeInstanceTypesCommand({ InstanceTypes: exact as never[] })));
   for (const type of answer.InstanceTypes ?? []) {
     if (type.InstanceType) sizes.set(type.InstanceType, { vcpus: type.VCpuInfo?.DefaultVCpus ?? 0, memoryMiB: type.MemoryInfo?.SizeInMiB ?? 0 });
   }
@@ -58,10 +59,10 @@ export interface RootVolume {
 export async function readLaunchTemplate(client: EC2Client, name: string): Promise<{ template: LaunchTemplate; root: RootVolume } | undefined> {
   const { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } = await EC2();
   try {
-    const found = await client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] }));
+    const found = await withRetries("setup-read", () => client.send(new DescribeLaunchTemplatesCommand({ LaunchTemplateNames: [name] })));
     const template = found.LaunchTemplates?.[0];
     if (!template) return undefined;
-    const versions = await client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name, Versions: ["$Default"] }));
+    const versions = await withRetries("setup-read", () => client.send(new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateName: name, Versions: ["$Default"] })));
     const ebs = versions.LaunchTemplateVersions?.[0]?.LaunchTemplateData?.BlockDeviceMappings?.[0]?.Ebs;
     return { template, root: { sizeGiB: ebs?.VolumeSize, type: ebs?.VolumeType, deleteOnTermination: ebs?.DeleteOnTermination } };
   } catch (error) {
@@ -78,23 +79,23 @@ export async function readLaunchTemplate(client: EC2Client, name: string): Promi
  */
 export async function createLaunchTemplate(client: EC2Client, name: string, sizeGiB: number, tags: Record<string, string>): Promise<void> {
   const { CreateLaunchTemplateCommand } = await EC2();
-  await client.send(
+  await withRetries("setup-change", () => client.send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: name,
       LaunchTemplateData: { BlockDeviceMappings: [{ DeviceName: "/dev/xvda", Ebs: { VolumeSize: sizeGiB, VolumeType: "gp3", DeleteOnTermination: true } }] },
       TagSpecifications: [{ ResourceType: "launch-template", Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) }],
     }),
-  );
+  ));
 }
 
 /** The launch templates carrying the tag key, by name. */
 export async function taggedLaunchTemplates(client: EC2Client, tagKey: string): Promise<string[]> {
   const { DescribeLaunchTemplatesCommand } = await EC2();
-  const answer = await client.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: "tag-key", Values: [tagKey] }] }));
+  const answer = await withRetries("setup-read", () => client.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: "tag-key", Values: [tagKey] }] })));
   return (answer.LaunchTemplates ?? []).flatMap((template) => (template.LaunchTemplateName ? [template.LaunchTemplateName] : []));
 }
 
 export async function deleteLaunchTemplate(client: EC2Client, name: string): Promise<void> {
   const { DeleteLaunchTemplateCommand } = await EC2();
-  await client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name }));
+  await withRetries("setup-change", () => client.send(new DeleteLaunchTemplateCommand({ LaunchTemplateName: name })));
 }

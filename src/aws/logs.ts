@@ -17,7 +17,7 @@
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { awsErrorName, credentialsProblem, isThrottling } from "./errors.js";
-import { backoffDelay, isRetryable, RETRY_POLICIES, systemClock, type Clock } from "./retry.js";
+import { backoffDelay, isRetryable, RETRY_POLICIES, systemClock, withRetries, type Clock } from "./retry.js";
 
 /** What the tool reads of a CloudWatch Logs event (GetLogEvents and FilterLogEvents both fit). */
 export interface LogEvent {
@@ -185,28 +185,28 @@ export class LogFollower {
 /** A log group's retention in days (undefined: kept for ever) and tags; undefined when there is no such group. */
 export async function readLogGroup(client: CloudWatchLogsClient, name: string): Promise<{ retentionDays?: number; tags: Record<string, string> } | undefined> {
   const { DescribeLogGroupsCommand, ListTagsForResourceCommand } = await import("@aws-sdk/client-cloudwatch-logs");
-  const answer = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name }));
+  const answer = await withRetries("setup-read", () => client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name })));
   const group = answer.logGroups?.find((candidate) => candidate.logGroupName === name);
   if (!group) return undefined;
   // logGroupArn is the group's own ARN; `arn` ends in `:*`, which tagging calls refuse.
   const arn = group.logGroupArn ?? group.arn?.replace(/:\*$/, "");
-  const tags = arn ? ((await client.send(new ListTagsForResourceCommand({ resourceArn: arn }))).tags ?? {}) : {};
+  const tags = arn ? ((await withRetries("setup-read", () => client.send(new ListTagsForResourceCommand({ resourceArn: arn })))).tags ?? {}) : {};
   return { retentionDays: group.retentionInDays, tags };
 }
 
 export async function createLogGroup(client: CloudWatchLogsClient, name: string, tags: Record<string, string>): Promise<void> {
   const { CreateLogGroupCommand } = await import("@aws-sdk/client-cloudwatch-logs");
-  await client.send(new CreateLogGroupCommand({ logGroupName: name, tags }));
+  await withRetries("setup-change", () => client.send(new CreateLogGroupCommand({ logGroupName: name, tags })));
 }
 
 export async function setRetention(client: CloudWatchLogsClient, name: string, days: number): Promise<void> {
   const { PutRetentionPolicyCommand } = await import("@aws-sdk/client-cloudwatch-logs");
-  await client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days }));
+  await withRetries("setup-change", () => client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days })));
 }
 
 export async function deleteLogGroup(client: CloudWatchLogsClient, name: string): Promise<void> {
   const { DeleteLogGroupCommand } = await import("@aws-sdk/client-cloudwatch-logs");
-  await client.send(new DeleteLogGroupCommand({ logGroupName: name }));
+  await withRetries("setup-change", () => client.send(new DeleteLogGroupCommand({ logGroupName: name })));
 }
 
 /**

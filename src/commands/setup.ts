@@ -17,7 +17,7 @@ import { PROGRAM } from "../program.js";
 import { applyPlan } from "../setup/apply.js";
 import { describePlanItem, updatable, type PlanItem } from "../setup/plan.js";
 import { prepareSetup } from "../setup/prepare.js";
-import { realClock } from "../setup/wait.js";
+import { systemClock } from "../aws/retry.js";
 import { writeFileAtomic } from "../state/atomic.js";
 import type { Reporter } from "../ui/reporter.js";
 import type { CommandContext } from "./context.js";
@@ -36,7 +36,7 @@ export async function setupCommand(request: SetupRequest, context: CommandContex
     return 0;
   }
   const rerun = `${PROGRAM} setup --aws-batch`;
-  const done = await applyPlan(plan, { spec, aws, clock: realClock, progress: (text) => reporter.line(`  ${text}`), update: request.update, rerun });
+  const done = await applyPlan(plan, { spec, aws, clock: systemClock, progress: (text) => reporter.line(`  ${text}`), update: request.update, rerun });
   const leftAlone = reportLeftAlone(reporter, plan, request.update);
   reporter.line(summary(done.length, leftAlone));
   if (request.setDefault) {

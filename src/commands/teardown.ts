@@ -12,7 +12,7 @@ import { endpointsOf } from "../config/resolve.js";
 import { UserError } from "../errors.js";
 import { PROGRAM } from "../program.js";
 import { findRemovals, type Removal } from "../setup/teardown.js";
-import { realClock } from "../setup/wait.js";
+import { systemClock } from "../aws/retry.js";
 import type { CommandContext } from "./context.js";
 
 export async function teardownCommand(request: TeardownRequest, context: CommandContext): Promise<number> {
@@ -21,7 +21,7 @@ export async function teardownCommand(request: TeardownRequest, context: Command
   for (const warning of warnings) reporter.warn(warning);
   const aws = createAwsClients({ region: settings.region.value, endpoints: endpointsOf(settings) });
   const progress = (text: string) => reporter.line(`  ${text}`);
-  const removals = await findRemovals({ settings, aws, clock: realClock, progress, deleteBucketContents: request.deleteBucketContents });
+  const removals = await findRemovals({ settings, aws, clock: systemClock, progress, deleteBucketContents: request.deleteBucketContents });
   if (removals.length === 0) {
     reporter.line(`Nothing to remove: no resource in region ${aws.region} carries setup's tag.`);
     return 0;

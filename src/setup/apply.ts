@@ -109,7 +109,7 @@ async function registerDefinition(_resource: Resource, context: ApplyContext): P
     retryStrategy: { attempts: definition.attempts },
     timeout: { attemptDurationSeconds: definition.timeoutSeconds },
     tags,
-  });
+  }, { clock: context.clock });
 }
 
 /** Attaching a policy that is already attached changes nothing in IAM, so every one is attached. */
@@ -145,13 +145,13 @@ const CREATE: Record<Resource["kind"], Step> = {
   },
   "launch template": async (resource, context) => createLaunchTemplate(await context.aws.ec2(), resource.name, context.spec.launchTemplate?.diskGiB ?? 0, context.spec.tags),
   "compute environment": async (resource, context) => {
-    await batch.createComputeEnvironment(await context.aws.batch(), await computeEnvironmentInput(context));
+    await batch.createComputeEnvironment(await context.aws.batch(), await computeEnvironmentInput(context), { clock: context.clock });
     await settleBatch("compute environment", resource.name, context);
   },
   "job queue": async (resource, context) => {
     // A queue takes only VALID environments: one still being created by an earlier run is waited for.
     await settleBatch("compute environment", context.spec.computeEnvironment.name, context);
-    await batch.createJobQueue(await context.aws.batch(), { jobQueueName: resource.name, ...queueSettings(context), tags: context.spec.tags });
+    await batch.createJobQueue(await context.aws.batch(), { jobQueueName: resource.name, ...queueSettings(context), tags: context.spec.tags }, { clock: context.clock });
     await settleBatch("job queue", resource.name, context);
   },
   "job definition": registerDefinition,
@@ -167,12 +167,12 @@ const UPDATE: Partial<Record<Resource["kind"], Step>> = {
   "compute environment": async (resource, context) => {
     await settleBatch("compute environment", resource.name, context);
     const { maxVcpus } = context.spec.computeEnvironment;
-    await batch.updateComputeEnvironment(await context.aws.batch(), { computeEnvironment: resource.name, state: "ENABLED", computeResources: { maxvCpus: maxVcpus } });
+    await batch.updateComputeEnvironment(await context.aws.batch(), { computeEnvironment: resource.name, state: "ENABLED", computeResources: { maxvCpus: maxVcpus } }, { clock: context.clock });
     await settleBatch("compute environment", resource.name, context);
   },
   "job queue": async (resource, context) => {
     await settleBatch("job queue", resource.name, context);
-    await batch.updateJobQueue(await context.aws.batch(), { jobQueue: resource.name, ...queueSettings(context) });
+    await batch.updateJobQueue(await context.aws.batch(), { jobQueue: resource.name, ...queueSettings(context) }, { clock: context.clock });
     await settleBatch("job queue", resource.name, context);
   },
   "job definition": registerDefinition,
@@ -195,7 +195,7 @@ export async function applyPlan(plan: readonly PlanItem[], context: ApplyContext
     const step = item.action === "create" ? CREATE[item.resource.kind] : item.action === "differs" && context.update && updatable(item) ? UPDATE[item.resource.kind] : undefined;
     if (step === undefined || item.resource.kind === "service-linked role") continue;
     try {
-      // Throttling and 5xx answers are retried by the SDK (AWS_MAX_ATTEMPTS); what is left is reported.
+      // Each call retries as its row of the retry table says (aws/retry.ts); what outlasts that is reported.
       await step(item.resource, context);
     } catch (error) {
       throw new SetupIncomplete(item, error, done, context.rerun);

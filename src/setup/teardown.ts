@@ -47,11 +47,11 @@ function batchRemoval(kind: "job queue" | "compute environment", name: string, s
     remove: async () => {
       const client = await context.aws.batch();
       if (state !== "DISABLED") {
-        if (kind === "job queue") await batch.updateJobQueue(client, { jobQueue: name, state: "DISABLED" });
-        else await batch.updateComputeEnvironment(client, { computeEnvironment: name, state: "DISABLED" });
+        if (kind === "job queue") await batch.updateJobQueue(client, { jobQueue: name, state: "DISABLED" }, context);
+        else await batch.updateComputeEnvironment(client, { computeEnvironment: name, state: "DISABLED" }, context);
       }
       await settleBatch(kind, name, { ...context, rerun: `${PROGRAM} teardown --aws-batch` });
-      await (kind === "job queue" ? batch.deleteJobQueue(client, name) : batch.deleteComputeEnvironment(client, name));
+      await (kind === "job queue" ? batch.deleteJobQueue(client, name, context) : batch.deleteComputeEnvironment(client, name, context));
       await settleBatch(kind, name, { ...context, rerun: `${PROGRAM} teardown --aws-batch` });
     },
   };
@@ -65,7 +65,7 @@ async function batchRemovals(context: TeardownContext): Promise<Removal[]> {
     ...environments.filter((environment) => ours(environment.tags)).map((environment) => batchRemoval("compute environment", environment.computeEnvironmentName ?? "", environment.state, context)),
     ...definitions.filter((definition) => ours(definition.tags)).map((definition) => ({
       what: `job definition ${definition.jobDefinitionName}:${definition.revision}`,
-      remove: () => batch.deregisterDefinition(client, definition.jobDefinitionArn ?? ""),
+      remove: () => batch.deregisterDefinition(client, definition.jobDefinitionArn ?? "", context),
     })),
   ];
 }

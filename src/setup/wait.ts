@@ -5,17 +5,10 @@
  * with a message that says the resource is still being worked on and that a
  * re-run finishes the job. The clock is injected, so tests do not wait.
  */
+import type { Clock } from "../aws/retry.js";
 import { UserError } from "../errors.js";
 
-export interface Clock {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
-
-export const realClock: Clock = {
-  now: () => Date.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-};
+export type { Clock };
 
 /** How long a create, update or delete may take before setup or teardown gives up, and how often the status is read. */
 export const SETTLE_LIMIT_MS = 15 * 60_000;

@@ -19,7 +19,8 @@ import type { Clock } from "../../../src/setup/wait.js";
 
 const mocks = { batch: mockClient(BatchClient), logs: mockClient(CloudWatchLogsClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient), s3: mockClient(S3Client), sts: mockClient(STSClient) };
 const awsError = (name: string, status: number) => Object.assign(new Error("AWS said no"), { name, $metadata: { httpStatusCode: status } });
-const clock: Clock = { now: () => 0, sleep: async () => {} };
+const slept: number[] = [];
+const clock: Clock = { now: () => 0, sleep: async (ms) => void slept.push(ms) };
 const RERUN = "nextstrain-ts setup --aws-batch";
 
 function settings(flags: SettingFlags = {}) {
@@ -55,7 +56,10 @@ async function run(flags: SettingFlags = {}, update = false) {
   return { prepared, done, progress };
 }
 
-beforeEach(emptyAccount);
+beforeEach(() => {
+  slept.length = 0;
+  emptyAccount();
+});
 
 describe("setup on an account where a call fails part-way", () => {
   it("access denied half-way: names what failed, lists what was created before it, and says a re-run finishes", async () => {
@@ -69,7 +73,15 @@ describe("setup on an account where a call fails part-way", () => {
     expect(mocks.batch.commandCalls(CreateComputeEnvironmentCommand)).toHaveLength(0);
   });
 
-  it("a throttled call the SDK gave up on: reported the same way, nothing after it is tried", async () => {
+  it("a throttled call is retried, on the injected clock, and setup goes on", async () => {
+    mocks.batch.on(CreateComputeEnvironmentCommand).rejectsOnce(awsError("TooManyRequestsException", 429)).resolves({});
+    const { done } = await run();
+    expect(mocks.batch.commandCalls(CreateComputeEnvironmentCommand)).toHaveLength(2);
+    expect(slept.length).toBeGreaterThan(0);
+    expect(done).toContain("created  job queue nextstrain-job-queue");
+  });
+
+  it("a call throttled beyond the retry table's attempts: reported the same way, nothing after it is tried", async () => {
     mocks.batch.on(CreateComputeEnvironmentCommand).rejects(awsError("TooManyRequestsException", 429));
     const error = await run().catch((e: unknown) => e);
     expect((error as SetupIncomplete).message).toBe("Setup stopped: could not create the compute environment nextstrain-compute: TooManyRequestsException: AWS said no");
