@@ -1,4 +1,4 @@
-/** teardown finds only what carries setup's tag, lists it in the order AWS lets it go, and keeps a bucket that holds objects. */
+/** teardown finds only what carries setup's tag, lists it in the order AWS lets it go, keeps a bucket that holds objects, and asks first. */
 import { BatchClient, DeleteJobQueueCommand, DescribeComputeEnvironmentsCommand, DescribeJobDefinitionsCommand, DescribeJobQueuesCommand, UpdateJobQueueCommand } from "@aws-sdk/client-batch";
 import { CloudWatchLogsClient, DescribeLogGroupsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-cloudwatch-logs";
 import { DescribeLaunchTemplatesCommand, EC2Client } from "@aws-sdk/client-ec2";
@@ -6,11 +6,14 @@ import { GetInstanceProfileCommand, GetPolicyCommand, GetPolicyVersionCommand, G
 import { GetBucketTaggingCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
+import { Writable } from "node:stream";
 import { beforeEach, describe, expect, it } from "vitest";
 import { createAwsClients } from "../../../src/aws/clients.js";
+import { teardownCommand } from "../../../src/commands/teardown.js";
 import { parseIni } from "../../../src/config/configparser.js";
 import { resolveSettings } from "../../../src/config/resolve.js";
 import { findRemovals } from "../../../src/setup/teardown.js";
+import { createReporter } from "../../../src/ui/reporter.js";
 
 const mocks = { batch: mockClient(BatchClient), logs: mockClient(CloudWatchLogsClient), ec2: mockClient(EC2Client), iam: mockClient(IAMClient), s3: mockClient(S3Client), sts: mockClient(STSClient) };
 const TAGS = { "nextstrain-ts:created-by": "nextstrain-ts/1.2.3" };
@@ -78,5 +81,36 @@ describe("findRemovals", () => {
     await queue?.remove();
     expect(mocks.batch.commandCalls(UpdateJobQueueCommand)[0]?.args[0].input).toEqual({ jobQueue: "nextstrain-job-queue", state: "DISABLED" });
     expect(mocks.batch.commandCalls(DeleteJobQueueCommand)[0]?.args[0].input).toEqual({ jobQueue: "nextstrain-job-queue" });
+  });
+});
+
+describe("teardown's confirmation", () => {
+  async function teardown(answer: string | undefined, yes = false) {
+    let out = "";
+    const stdout = new Writable({ write: (chunk, _encoding, done) => void ((out += String(chunk)), done()) });
+    const asked: string[] = [];
+    const io = { argv: [], env: {}, cwd: "/", homedir: "/nonexistent-home", stdout, stderr: stdout, stdinIsTTY: answer !== undefined, ask: async (question: string) => (asked.push(question), answer ?? "") };
+    const status = await teardownCommand({ settingFlags: {}, dryRun: false, yes, deleteBucketContents: false }, { io, reporter: createReporter({ stdout, stderr: stdout, env: {} }), signals: process });
+    return { status, out, asked };
+  }
+
+  it("asks on a terminal, and removes nothing unless the answer is yes", async () => {
+    const { status, out, asked } = await teardown("no");
+    expect(asked).toEqual(["Remove these? Type yes to go on: "]);
+    expect(status).toBe(1);
+    expect(out).toContain("Nothing was removed.");
+    expect(mocks.batch.commandCalls(DeleteJobQueueCommand)).toHaveLength(0);
+  });
+
+  it("goes on when the answer is yes, keeping the bucket that holds objects", async () => {
+    const { status, out } = await teardown("yes");
+    expect(status).toBe(0);
+    expect(out).toContain("Removed 7 resources; kept 1.");
+    expect(mocks.batch.commandCalls(DeleteJobQueueCommand)).toHaveLength(1);
+  });
+
+  it("refuses without a terminal unless --yes is given", async () => {
+    await expect(teardown(undefined)).rejects.toThrow("teardown removes AWS resources and needs a confirmation, but there is no terminal to ask on.");
+    expect((await teardown(undefined, true)).status).toBe(0);
   });
 });
