@@ -26,7 +26,8 @@ export async function main(io: Io): Promise<number> {
   try {
     const invocation = parseCommandLine(io.argv, { cwd: io.cwd, version: PACKAGE.version, stdout: io.stdout });
     if (invocation.kind === "done") return 0;
-    json = invocation.request.json;
+    // setup, check-setup and teardown write no JSON events (check-setup --json prints one document of its own).
+    json = "json" in invocation.request && invocation.request.json;
     reporter = commandReporter(invocation, io, reporter);
     status = await runCommand(invocation, io, reporter);
   } catch (error) {
@@ -41,7 +42,7 @@ export async function main(io: Io): Promise<number> {
 function commandReporter(invocation: Exclude<Invocation, { kind: "done" }>, io: Io, plain: Reporter): Reporter {
   const { request } = invocation;
   const verbose = "verbose" in request && request.verbose;
-  if (request.json) return jsonReporters({ stdout: io.stdout, stderr: io.stderr, env: io.env, quiet: request.quiet, verbose });
+  if ("json" in request && request.json) return jsonReporters({ stdout: io.stdout, stderr: io.stderr, env: io.env, quiet: request.quiet, verbose });
   return verbose ? createReporter({ stdout: io.stdout, stderr: io.stderr, env: io.env, verbose: true }) : plain;
 }
 
@@ -61,6 +62,18 @@ async function runCommand(invocation: Exclude<Invocation, { kind: "done" }>, io:
     case "logs": {
       const { logsCommand } = await import("./commands/logs.js");
       return logsCommand(invocation.request, context);
+    }
+    case "setup": {
+      const { setupCommand } = await import("./commands/setup.js");
+      return setupCommand(invocation.request, context, PACKAGE.version);
+    }
+    case "check-setup": {
+      const { checkSetupCommand } = await import("./commands/check-setup.js");
+      return checkSetupCommand(invocation.request, context);
+    }
+    case "teardown": {
+      const { teardownCommand } = await import("./commands/teardown.js");
+      return teardownCommand(invocation.request, context);
     }
   }
 }
@@ -111,7 +124,19 @@ export function runFromProcess(): void {
     stdout: process.stdout,
     stderr: process.stderr,
     stdinIsTTY: Boolean(process.stdin.isTTY),
+    ask: askOnTerminal,
   }).then(exit);
+}
+
+/** A question on the terminal, for confirmations: the line typed. */
+async function askOnTerminal(question: string): Promise<string> {
+  const { createInterface } = await import("node:readline/promises");
+  const terminal = createInterface({ input: process.stdin, output: process.stdout });
+  try {
+    return await terminal.question(question);
+  } finally {
+    terminal.close();
+  }
 }
 
 function exit(status: number): void {

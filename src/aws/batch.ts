@@ -4,7 +4,19 @@
  * takes at most 100 ids per call. A queue that is not found is a typed error
  * naming the queue and the region, since a wrong region is the usual cause.
  */
-import type { BatchClient, JobDefinition, JobDetail, RegisterJobDefinitionCommandInput, SubmitJobCommandInput } from "@aws-sdk/client-batch";
+import type {
+  BatchClient,
+  ComputeEnvironmentDetail,
+  CreateComputeEnvironmentCommandInput,
+  CreateJobQueueCommandInput,
+  JobDefinition,
+  JobDetail,
+  JobQueueDetail,
+  RegisterJobDefinitionCommandInput,
+  SubmitJobCommandInput,
+  UpdateComputeEnvironmentCommandInput,
+  UpdateJobQueueCommandInput,
+} from "@aws-sdk/client-batch";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 import { JobQueueNotFound } from "./resource-errors.js";
@@ -25,21 +37,30 @@ function sending<T>(call: AwsCall, request: () => Promise<T>, hooks: BatchHooks 
   return withRetries(call, request, hooks).catch(explainBatchError);
 }
 
-export async function describeActiveDefinitions(client: BatchClient, name: string): Promise<JobDefinition[]> {
-  const { DescribeJobDefinitionsCommand } = await Batch();
-  const found: JobDefinition[] = [];
+/** Every item of a paged Describe call, page after page, each page under the reads' retry policy. */
+async function allPages<T>(read: (nextToken: string | undefined) => Promise<{ items: T[] | undefined; nextToken?: string }>): Promise<T[]> {
+  const found: T[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await sending("batch-read", () => client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE", nextToken })));
-    found.push(...(page.jobDefinitions ?? []));
+    const page = await sending("batch-read", () => read(nextToken));
+    found.push(...(page.items ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
   return found;
 }
 
-export async function registerDefinition(client: BatchClient, input: RegisterJobDefinitionCommandInput): Promise<void> {
+/** The ACTIVE revisions of a definition, or of every definition when none is named. */
+export async function describeActiveDefinitions(client: BatchClient, name?: string): Promise<JobDefinition[]> {
+  const { DescribeJobDefinitionsCommand } = await Batch();
+  return allPages(async (nextToken) => {
+    const page = await client.send(new DescribeJobDefinitionsCommand({ jobDefinitionName: name, status: "ACTIVE", nextToken }));
+    return { items: page.jobDefinitions, nextToken: page.nextToken };
+  });
+}
+
+export async function registerDefinition(client: BatchClient, input: RegisterJobDefinitionCommandInput, hooks: BatchHooks = {}): Promise<void> {
   const { RegisterJobDefinitionCommand } = await Batch();
-  await sending("batch-register", () => client.send(new RegisterJobDefinitionCommand(input)));
+  await sending("batch-register", () => client.send(new RegisterJobDefinitionCommand(input)), hooks);
 }
 
 export async function submitJob(client: BatchClient, input: SubmitJobCommandInput, region: string, hooks: BatchHooks = {}): Promise<string> {
@@ -96,4 +117,64 @@ export async function terminateJob(client: BatchClient, jobId: string, reason: s
 /** Credential problems become UserErrors; everything else passes through. */
 function explainBatchError(error: unknown): never {
   throw credentialsProblem(error) ?? error;
+}
+
+// Compute environments and job queues, for `setup`, `check-setup` and
+// `teardown`. A deleted one stays listed as DELETED for a while
+// (https://docs.aws.amazon.com/batch/latest/APIReference/API_DescribeComputeEnvironments.html):
+// such entries count as absent.
+
+const live = <T extends { status?: string }>(items: readonly T[] | undefined): T[] => (items ?? []).filter((item) => item.status !== "DELETED");
+
+/** The compute environments with these names, or every one when none are named (every page). */
+export async function describeComputeEnvironments(client: BatchClient, names?: readonly string[]): Promise<ComputeEnvironmentDetail[]> {
+  const { DescribeComputeEnvironmentsCommand } = await Batch();
+  return allPages(async (nextToken) => {
+    const page = await client.send(new DescribeComputeEnvironmentsCommand({ computeEnvironments: names ? [...names] : undefined, nextToken }));
+    return { items: live(page.computeEnvironments), nextToken: page.nextToken };
+  });
+}
+
+/** The job queues with these names, or every one when none are named (every page). */
+export async function describeJobQueues(client: BatchClient, names?: readonly string[]): Promise<JobQueueDetail[]> {
+  const { DescribeJobQueuesCommand } = await Batch();
+  return allPages(async (nextToken) => {
+    const page = await client.send(new DescribeJobQueuesCommand({ jobQueues: names ? [...names] : undefined, nextToken }));
+    return { items: live(page.jobQueues), nextToken: page.nextToken };
+  });
+}
+
+export async function createComputeEnvironment(client: BatchClient, input: CreateComputeEnvironmentCommandInput, hooks: BatchHooks = {}): Promise<void> {
+  const { CreateComputeEnvironmentCommand } = await Batch();
+  await sending("setup-change", () => client.send(new CreateComputeEnvironmentCommand(input)), hooks);
+}
+
+export async function updateComputeEnvironment(client: BatchClient, input: UpdateComputeEnvironmentCommandInput, hooks: BatchHooks = {}): Promise<void> {
+  const { UpdateComputeEnvironmentCommand } = await Batch();
+  await sending("setup-change", () => client.send(new UpdateComputeEnvironmentCommand(input)), hooks);
+}
+
+export async function deleteComputeEnvironment(client: BatchClient, name: string, hooks: BatchHooks = {}): Promise<void> {
+  const { DeleteComputeEnvironmentCommand } = await Batch();
+  await sending("setup-change", () => client.send(new DeleteComputeEnvironmentCommand({ computeEnvironment: name })), hooks);
+}
+
+export async function createJobQueue(client: BatchClient, input: CreateJobQueueCommandInput, hooks: BatchHooks = {}): Promise<void> {
+  const { CreateJobQueueCommand } = await Batch();
+  await sending("setup-change", () => client.send(new CreateJobQueueCommand(input)), hooks);
+}
+
+export async function updateJobQueue(client: BatchClient, input: UpdateJobQueueCommandInput, hooks: BatchHooks = {}): Promise<void> {
+  const { UpdateJobQueueCommand } = await Batch();
+  await sending("setup-change", () => client.send(new UpdateJobQueueCommand(input)), hooks);
+}
+
+export async function deleteJobQueue(client: BatchClient, name: string, hooks: BatchHooks = {}): Promise<void> {
+  const { DeleteJobQueueCommand } = await Batch();
+  await sending("setup-change", () => client.send(new DeleteJobQueueCommand({ jobQueue: name })), hooks);
+}
+
+export async function deregisterDefinition(client: BatchClient, arn: string, hooks: BatchHooks = {}): Promise<void> {
+  const { DeregisterJobDefinitionCommand } = await Batch();
+  await sending("setup-change", () => client.send(new DeregisterJobDefinitionCommand({ jobDefinition: arn })), hooks);
 }

@@ -10,11 +10,14 @@
  */
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { EC2Client } from "@aws-sdk/client-ec2";
+import type { IAMClient } from "@aws-sdk/client-iam";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { STSClient } from "@aws-sdk/client-sts";
 
 export interface AwsOptions {
   region: string;
-  endpoints: { s3?: string; batch?: string; logs?: string };
+  endpoints: { s3?: string; batch?: string; logs?: string; iam?: string; ec2?: string; sts?: string };
 }
 
 export interface AwsClients {
@@ -22,6 +25,10 @@ export interface AwsClients {
   s3(): Promise<S3Client>;
   batch(): Promise<BatchClient>;
   logs(): Promise<CloudWatchLogsClient>;
+  /** IAM, EC2 and STS: only `setup`, `check-setup` and `teardown` use them. */
+  iam(): Promise<IAMClient>;
+  ec2(): Promise<EC2Client>;
+  sts(): Promise<STSClient>;
 }
 
 export function createAwsClients(options: AwsOptions): AwsClients {
@@ -54,6 +61,18 @@ export function createAwsClients(options: AwsOptions): AwsClients {
     logs: once(async () => {
       const { CloudWatchLogsClient } = await import("@aws-sdk/client-cloudwatch-logs");
       return new CloudWatchLogsClient({ region: options.region, endpoint: options.endpoints.logs });
+    }),
+    iam: once(async () => {
+      const { IAMClient } = await import("@aws-sdk/client-iam");
+      return new IAMClient({ region: options.region, endpoint: options.endpoints.iam });
+    }),
+    ec2: once(async () => {
+      const { EC2Client } = await import("@aws-sdk/client-ec2");
+      return new EC2Client({ region: options.region, endpoint: options.endpoints.ec2 });
+    }),
+    sts: once(async () => {
+      const { STSClient } = await import("@aws-sdk/client-sts");
+      return new STSClient({ region: options.region, endpoint: options.endpoints.sts });
     }),
   };
 }

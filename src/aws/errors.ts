@@ -60,7 +60,8 @@ export function isThrottling(error: unknown): boolean {
 export function isTransient(error: unknown): boolean {
   if (isThrottling(error)) return true;
   const status = httpStatus(error);
-  if (status !== undefined && status >= 500) return true;
+  // 501 Not Implemented (an operation an endpoint lacks) does not mend with time.
+  if (status !== undefined && status >= 500 && status !== 501) return true;
   const { name, code, message } = shape(error);
   if (code !== undefined && NETWORK.has(code)) return true;
   if (name === "TimeoutError" || name === "RequestTimeout" || name === "RequestTimeoutException") return true;

@@ -17,7 +17,7 @@
  */
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import { awsErrorName, credentialsProblem, isThrottling } from "./errors.js";
-import { backoffDelay, isRetryable, RETRY_POLICIES, systemClock, type Clock } from "./retry.js";
+import { backoffDelay, isRetryable, RETRY_POLICIES, systemClock, withRetries, type Clock } from "./retry.js";
 
 /** What the tool reads of a CloudWatch Logs event (GetLogEvents and FilterLogEvents both fit). */
 export interface LogEvent {
@@ -180,4 +180,42 @@ export class LogFollower {
       this.options.onTrouble?.(undefined);
     }
   }
+}
+
+/** A log group's retention in days (undefined: kept for ever) and tags; undefined when there is no such group. */
+export async function readLogGroup(client: CloudWatchLogsClient, name: string): Promise<{ retentionDays?: number; tags: Record<string, string> } | undefined> {
+  const { DescribeLogGroupsCommand, ListTagsForResourceCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+  const answer = await withRetries("setup-read", () => client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: name })));
+  const group = answer.logGroups?.find((candidate) => candidate.logGroupName === name);
+  if (!group) return undefined;
+  // logGroupArn is the group's own ARN; `arn` ends in `:*`, which tagging calls refuse.
+  const arn = group.logGroupArn ?? group.arn?.replace(/:\*$/, "");
+  const tags = arn ? ((await withRetries("setup-read", () => client.send(new ListTagsForResourceCommand({ resourceArn: arn })))).tags ?? {}) : {};
+  return { retentionDays: group.retentionInDays, tags };
+}
+
+export async function createLogGroup(client: CloudWatchLogsClient, name: string, tags: Record<string, string>): Promise<void> {
+  const { CreateLogGroupCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+  await withRetries("setup-change", () => client.send(new CreateLogGroupCommand({ logGroupName: name, tags })));
+}
+
+export async function setRetention(client: CloudWatchLogsClient, name: string, days: number): Promise<void> {
+  const { PutRetentionPolicyCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+  await withRetries("setup-change", () => client.send(new PutRetentionPolicyCommand({ logGroupName: name, retentionInDays: days })));
+}
+
+export async function deleteLogGroup(client: CloudWatchLogsClient, name: string): Promise<void> {
+  const { DeleteLogGroupCommand } = await import("@aws-sdk/client-cloudwatch-logs");
+  await withRetries("setup-change", () => client.send(new DeleteLogGroupCommand({ logGroupName: name })));
+}
+
+/**
+ * The retention periods CloudWatch Logs accepts, in days
+ * (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html).
+ */
+export const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
+
+/** The shortest retention CloudWatch Logs offers that keeps logs at least `days`. */
+export function retentionFor(days: number): number {
+  return RETENTION_DAYS.find((offered) => offered >= days) ?? 3653;
 }

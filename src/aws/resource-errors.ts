@@ -5,6 +5,10 @@
  * and where it came from (src/config/explain.ts).
  */
 import { ResourceError } from "../errors.js";
+import { PROGRAM } from "../program.js";
+
+/** The commands that check the whole set-up and create what is missing, for the hints of a missing resource. */
+export const SETUP_HINT = `${PROGRAM} check-setup --aws-batch checks the whole set-up, with a fix for each problem; ${PROGRAM} setup --aws-batch creates what is missing.`;
 
 /** SubmitJob refused the queue: no such queue in this region (a wrong region is the usual cause). */
 export class JobQueueNotFound extends ResourceError {
@@ -13,7 +17,7 @@ export class JobQueueNotFound extends ResourceError {
     readonly region: string,
     awsSays: string,
   ) {
-    super(`The job queue "${queue}" was not found in region ${region} (${awsSays}).`, "Check the queue's name and the region: a queue exists in one region only.", [
+    super(`The job queue "${queue}" was not found in region ${region} (${awsSays}).`, `Check the queue's name and the region: a queue exists in one region only.\n${SETUP_HINT}`, [
       { kind: "job queue", name: queue },
       { kind: "region", name: region },
     ]);
@@ -23,7 +27,7 @@ export class JobQueueNotFound extends ResourceError {
 /** DescribeJobDefinitions found no ACTIVE revision (the Nextstrain CLI's words, C63). */
 export class JobDefinitionNotFound extends ResourceError {
   constructor(readonly definition: string) {
-    super(`AWS Batch job definition «${definition}» does not exist`, "Name an existing job definition, or create it in AWS Batch (docs/aws-setup.md says how).", [
+    super(`AWS Batch job definition «${definition}» does not exist`, `Name an existing job definition, or create it in AWS Batch.\n${SETUP_HINT}`, [
       { kind: "job definition", name: definition },
     ]);
   }
@@ -63,7 +67,7 @@ export class BucketUnreadable extends ResourceError {
         "1. Your AWS credentials are invalid.\n" +
         "2. Your AWS credentials are valid but lack permissions to the bucket.\n" +
         "3. The bucket does not exist (buckets are not automatically created for safety reasons).",
-      `AWS said: ${awsSays}.`,
+      `AWS said: ${awsSays}.\n${SETUP_HINT}`,
       [{ kind: "S3 bucket", name: bucket }],
     );
   }
@@ -75,6 +79,6 @@ export class BucketNotFound extends ResourceError {
     readonly bucket: string,
     doing: string,
   ) {
-    super(`Could not ${doing}: the bucket does not exist.`, "Check the bucket's name.", [{ kind: "S3 bucket", name: bucket }]);
+    super(`Could not ${doing}: the bucket does not exist.`, `Check the bucket's name.\n${SETUP_HINT}`, [{ kind: "S3 bucket", name: bucket }]);
   }
 }

@@ -49,7 +49,7 @@ export interface RetryPolicy {
 }
 
 /** The kinds of AWS call, each with its row in RETRY_POLICIES. */
-export type AwsCall = "s3-transfer" | "s3-removal" | "batch-read" | "batch-register" | "batch-submit" | "batch-terminate" | "job-status" | "logs-poll";
+export type AwsCall = "s3-transfer" | "s3-removal" | "batch-read" | "batch-register" | "batch-submit" | "batch-terminate" | "job-status" | "logs-poll" | "setup-read" | "setup-change";
 
 const PATIENT = { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000, jitter: true } as const;
 
@@ -62,6 +62,11 @@ const PATIENT = { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000, jitter: tr
  *   5xx or was lost may have created the job (SubmitJob takes no idempotency
  *   token, https://docs.aws.amazon.com/batch/latest/APIReference/API_SubmitJob.html);
  *   runner/before-job.ts then tells the user how to look for it.
+ * - `setup-read` and `setup-change`: what `setup`, `check-setup` and
+ *   `teardown` read and change (IAM, EC2, STS, the bucket, the log group,
+ *   compute environments and queues). A change retries on throttling only:
+ *   one whose answer was a 5xx or was lost may have been made, and the plan
+ *   of a re-run sees it rather than a retry tripping over it.
  * - `job-status` and `logs-poll`: following a job never gives up on an outage
  *   (R2); Logs slows to 30 s while throttled, without jitter so the log tailer's
  *   rhythm stays predictable.
@@ -75,6 +80,8 @@ export const RETRY_POLICIES: Readonly<Record<AwsCall, RetryPolicy>> = {
   "batch-terminate": { on: "transient", ...PATIENT },
   "job-status": { on: "transient", ...PATIENT, attempts: Infinity },
   "logs-poll": { on: "transient", attempts: Infinity, baseDelayMs: 2_000, maxDelayMs: 30_000, jitter: false },
+  "setup-read": { on: "transient", ...PATIENT },
+  "setup-change": { on: "throttling", ...PATIENT },
 };
 
 /** Whether a failure is worth another try under a policy (never a credential problem). */

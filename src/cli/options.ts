@@ -31,13 +31,14 @@ const HEADINGS: Record<HelpGroup, string> = {
   resources: "Resources and program:",
   files: "Files:",
   "aws-batch": "AWS Batch settings:",
+  setup: "What setup creates:",
 };
 
 /** Options of no setting: the development overlays. */
 const DEVELOPMENT = "Development overlays:";
 
 /** The groups of `--help`, in order; commander puts options without a group under "Options:". */
-const GROUPS = [HEADINGS.runtime, "Options:", HEADINGS.job, HEADINGS.resources, HEADINGS.files, HEADINGS["aws-batch"], DEVELOPMENT];
+const GROUPS = [HEADINGS.runtime, "Options:", HEADINGS.job, HEADINGS.resources, HEADINGS.files, HEADINGS["aws-batch"], DEVELOPMENT, HEADINGS.setup];
 
 /** A command's options, grouped for `--help`: within a group, those of settings first, in the table's order. */
 export function inHelpOrder(options: readonly Option[]): Option[] {

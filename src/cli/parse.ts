@@ -16,7 +16,7 @@ import { UsageError } from "../errors.js";
 import { PROGRAM } from "../program.js";
 import { expandOptionPrefixes, type LongOption } from "./argv.js";
 import { buildOptions, DownloadRecorder, flaglessSettingsHelp, followOptions, inHelpOrder, OTHER_RUNTIMES, settingOptions, type OptionContext } from "./options.js";
-import { OVERLAY_NAMES, type BuildRequest, type JobsRequest, type LogsRequest } from "./request.js";
+import { OVERLAY_NAMES, type BuildRequest, type CheckSetupRequest, type JobsRequest, type LogsRequest, type SetupRequest, type TeardownRequest } from "./request.js";
 import { logsOptions, outputOptions, parseAttempt, parseDuration } from "./output-options.js";
 
 export type Invocation =
@@ -24,7 +24,10 @@ export type Invocation =
   | { kind: "build"; request: BuildRequest }
   | { kind: "attach"; request: BuildRequest }
   | { kind: "jobs"; request: JobsRequest }
-  | { kind: "logs"; request: LogsRequest };
+  | { kind: "logs"; request: LogsRequest }
+  | { kind: "setup"; request: SetupRequest }
+  | { kind: "check-setup"; request: CheckSetupRequest }
+  | { kind: "teardown"; request: TeardownRequest };
 
 export interface ParseContext {
   cwd: string;
@@ -39,6 +42,9 @@ export const USAGE: Record<string, string> = {
   attach: `usage: ${PROGRAM} attach [options] <job-id> [<directory>]\n       ${PROGRAM} attach --help`,
   jobs: `usage: ${PROGRAM} jobs [--all] [--json] [--prune]\n       ${PROGRAM} jobs --help`,
   logs: `usage: ${PROGRAM} logs [--follow] [--since <duration>] [--attempt <n>] <job-id>\n       ${PROGRAM} logs --help`,
+  setup: `usage: ${PROGRAM} setup --aws-batch [options]\n       ${PROGRAM} setup --help`,
+  "check-setup": `usage: ${PROGRAM} check-setup --aws-batch [--json]\n       ${PROGRAM} check-setup --help`,
+  teardown: `usage: ${PROGRAM} teardown --aws-batch [--dry-run] [--yes] [--delete-bucket-contents]\n       ${PROGRAM} teardown --help`,
   "": `usage: ${PROGRAM} <command> [options]\n       ${PROGRAM} --help`,
 };
 
@@ -59,11 +65,12 @@ export function parseCommandLine(argv: readonly string[], context: ParseContext)
   addAttach(program, context, found);
   addJobs(program, context, found);
   addLogs(program, context, found);
+  addSetupCommands(program, context, found);
 
   const [first, ...rest] = argv;
   const command = first === undefined ? undefined : program.commands.find((candidate) => candidate.name() === first);
   const args = command ? [first as string, ...expandOptionPrefixes(rest, longOptions(command.options), command.name())] : [...argv];
-  if (args.length === 0) throw new UsageError("a command is required: build, attach, jobs or logs");
+  if (args.length === 0) throw new UsageError("a command is required: build, attach, jobs, logs, setup, check-setup or teardown");
 
   try {
     program.parse(args, { from: "user" });
@@ -138,6 +145,50 @@ function addLogs(program: Command, context: ParseContext, found: Found): void {
       quiet: options.quiet === true,
     };
     found({ kind: "logs", request });
+  });
+}
+
+/** The AWS Batch runtime, named as the Nextstrain CLI names it (`setup aws-batch`) or with the build's flag (`setup --aws-batch`). */
+function runtimeArgument(command: Command, name: string): (given: string | undefined) => void {
+  command.argument("[runtime]", "aws-batch, the only runtime offered (or give --aws-batch)");
+  command.addOption(new Option("--aws-batch", "The AWS Batch runtime (the only one offered)"));
+  return (given) => {
+    if (given !== undefined && given !== "aws-batch") throw new UsageError(`argument runtime: invalid choice: '${given}' (choose from 'aws-batch')`, name);
+  };
+}
+
+function addSetupCommands(program: Command, context: ParseContext, found: Found): void {
+  const setup = subcommand(program, "setup", "Create the AWS resources builds need (bucket, IAM roles and policies, compute environment, job queue, job definition, log group); leave alone what exists.");
+  const checkSetupRuntime = runtimeArgument(setup, "setup");
+  const setupSettings = addOptions(setup, { command: "setup", cwd: context.cwd }, context.table, [
+    new Option("--dry-run", "Print the plan, one line per resource (create, exists, differs), and change nothing"),
+    new Option("--update", "Bring resources that differ in line, where AWS allows it"),
+    new Option("--set-default", "Also write [core] runner = aws-batch and the names used to the config file"),
+  ]);
+  setup.action((runtime: string | undefined, options: Record<string, unknown>) => {
+    checkSetupRuntime(runtime);
+    found({ kind: "setup", request: { settingFlags: givenSettings(setup, setupSettings), dryRun: options.dryRun === true, update: options.update === true, setDefault: options.setDefault === true } });
+  });
+
+  const check = subcommand(program, "check-setup", "Check the AWS set-up a build needs: one pass, warn or fail line per check, with the fix for each failure.");
+  const checkRuntime = runtimeArgument(check, "check-setup");
+  const checkSettings = addOptions(check, { command: "check-setup", cwd: context.cwd }, context.table, [new Option("--json", "Print the checks as JSON")]);
+  check.action((runtime: string | undefined, options: Record<string, unknown>) => {
+    checkRuntime(runtime);
+    found({ kind: "check-setup", request: { settingFlags: givenSettings(check, checkSettings), asJson: options.json === true } });
+  });
+
+  const teardown = subcommand(program, "teardown", "Remove what setup created (found by its tags), after listing it and asking.");
+  const teardownRuntime = runtimeArgument(teardown, "teardown");
+  const teardownSettings = addOptions(teardown, { command: "teardown", cwd: context.cwd }, context.table, [
+    new Option("--dry-run", "List what would be removed, and remove nothing"),
+    new Option("--yes", "Do not ask for confirmation (for scripts)"),
+    new Option("--delete-bucket-contents", "Also delete the bucket's objects, so that the bucket can be removed"),
+  ]);
+  teardown.action((runtime: string | undefined, options: Record<string, unknown>) => {
+    teardownRuntime(runtime);
+    const request = { settingFlags: givenSettings(teardown, teardownSettings), dryRun: options.dryRun === true, yes: options.yes === true, deleteBucketContents: options.deleteBucketContents === true };
+    found({ kind: "teardown", request });
   });
 }
 

@@ -73,3 +73,24 @@ export interface LogsRequest {
   json: boolean;
   quiet: boolean;
 }
+
+/** `setup`, `check-setup` and `teardown`: the settings' flags, and each command's own switches. */
+export interface SetupRequest {
+  settingFlags: SettingFlags;
+  dryRun: boolean;
+  update: boolean;
+  setDefault: boolean;
+}
+
+export interface CheckSetupRequest {
+  settingFlags: SettingFlags;
+  /** check-setup --json: the checks as one JSON document. */
+  asJson: boolean;
+}
+
+export interface TeardownRequest {
+  settingFlags: SettingFlags;
+  dryRun: boolean;
+  yes: boolean;
+  deleteBucketContents: boolean;
+}

@@ -12,6 +12,8 @@ export interface Io {
   stdout: Writable & { isTTY?: boolean; columns?: number };
   stderr: Writable;
   stdinIsTTY: boolean;
+  /** Asks a question on the terminal and answers the line typed (for confirmations); none in tests that do not type. */
+  ask?: (question: string) => Promise<string>;
 }
 
 export interface CommandContext {

@@ -113,6 +113,13 @@ function defaultOf(row: SettingRow<unknown>, get: (key: string) => Setting<unkno
 }
 
 /** The endpoint settings' values, as the AWS clients take them (src/aws/clients.ts). */
-export function endpointsOf(settings: Settings): { s3?: string; batch?: string; logs?: string } {
-  return { s3: settings.s3Endpoint.value, batch: settings.batchEndpoint.value, logs: settings.logsEndpoint.value };
+export function endpointsOf(settings: Settings): { s3?: string; batch?: string; logs?: string; iam?: string; ec2?: string; sts?: string } {
+  return {
+    s3: settings.s3Endpoint.value,
+    batch: settings.batchEndpoint.value,
+    logs: settings.logsEndpoint.value,
+    iam: settings.iamEndpoint.value,
+    ec2: settings.ec2Endpoint.value,
+    sts: settings.stsEndpoint.value,
+  };
 }

@@ -46,10 +46,10 @@ export interface ValueType<T> {
   checkedByParser: boolean;
 }
 
-export type CommandName = "build" | "attach" | "jobs" | "logs";
+export type CommandName = "build" | "attach" | "jobs" | "logs" | "setup" | "check-setup" | "teardown";
 
 /** The groups of options in a command's `--help`. */
-export type HelpGroup = "runtime" | "job" | "resources" | "files" | "aws-batch";
+export type HelpGroup = "runtime" | "job" | "resources" | "files" | "aws-batch" | "setup";
 
 export interface FlagSpec<T> {
   name: `--${string}`;

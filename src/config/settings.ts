@@ -11,15 +11,119 @@
  */
 import { vcpuProblem, memoryProblem } from "./batch-limits.js";
 import { bytesToMiB } from "./quantities.js";
-import { row, type SettingsTable } from "./setting-row.js";
-import { BUCKET, BYTES, count, RUNTIME, TEXT, TEXT_OR_NONE, YES_NO } from "./value-types.js";
+import { row, type CommandName, type DefaultSpec, type SettingRow, type SettingsTable } from "./setting-row.js";
+import { BOOLEAN, BUCKET, BYTES, count, LIST, LIST_OR_NONE, NAME_OR_NONE, RUNTIME, TEXT, TEXT_OR_NONE, wholeNumber, YES_NO } from "./value-types.js";
 
-const ANY_COMMAND = ["build", "attach", "jobs", "logs"] as const;
+const ANY_COMMAND = ["build", "attach", "jobs", "logs", "setup", "check-setup", "teardown"] as const;
+/** The commands that set an account up, check it, and take it down again. */
+const SET_UP = ["setup", "check-setup", "teardown"] as const;
+/** The build's resources, named by the same settings when they are set up and checked (teardown finds Batch's by their tag). */
+const BUILD_AND_SET_UP = ["build", "setup", "check-setup"] as const;
 
 /** An AWS service's endpoint: its own variable, else AWS_ENDPOINT_URL for all, else AWS's. */
-function endpoint(label: string, variable: string) {
-  return row({ label, env: [variable, "AWS_ENDPOINT_URL"], type: TEXT_OR_NONE, default: { shows: "(AWS)" }, commands: ANY_COMMAND });
+function endpoint(label: string, variable: string, commands: readonly CommandName[] = ANY_COMMAND) {
+  return row({ label, env: [variable, "AWS_ENDPOINT_URL"], type: TEXT_OR_NONE, default: { shows: "(AWS)" }, commands });
 }
+
+/** A setting of what `setup` creates: flag, variable and `[aws-batch]` key named alike. */
+function setupRow<T>(key: string, spec: Omit<SettingRow<T>, "flag" | "env" | "config" | "commands"> & { argument?: string; help: string; sets?: T; commands?: readonly CommandName[] }) {
+  const { argument, help, sets, commands, ...rest } = spec;
+  const variable = `NEXTSTRAIN_AWS_BATCH_${key.toUpperCase().replace(/-/g, "_")}`;
+  return row<T, SettingRow<T>>({
+    ...rest,
+    flag: { name: `--${key}`, argument, sets, help, group: "setup" },
+    env: [variable],
+    config: { section: "aws-batch", key },
+    commands: commands ?? ["setup"],
+  } as SettingRow<T> & { default: DefaultSpec<T> });
+}
+
+/**
+ * What `setup` creates besides the names above: the compute environment and its
+ * instances, the job definition's defaults, how long objects and logs are kept,
+ * and how long a job may wait RUNNABLE for capacity.
+ */
+const SETUP_SETTINGS = {
+  computeEnvironment: setupRow<string>("compute-environment", {
+    label: "compute environment",
+    argument: "<name>",
+    help: "Compute environment that setup creates behind the job queue",
+    type: TEXT,
+    default: { text: "nextstrain-compute" },
+  }),
+  expireDays: setupRow<number>("expire-days", {
+    label: "days kept",
+    argument: "<days>",
+    help: "Days the bucket keeps a build's files, and the log group its logs (rounded up to a retention CloudWatch Logs offers)",
+    type: wholeNumber({ what: "a number of days", min: 1, max: 3653, example: "30" }),
+    default: { text: "30" },
+  }),
+  spot: setupRow<boolean>("spot", { label: "spot instances", sets: true, help: "Run jobs on Spot instances (cheaper, may be reclaimed) instead of on-demand ones", type: BOOLEAN, default: { text: "false" } }),
+  maxVcpus: setupRow<number>("max-vcpus", {
+    label: "max vCPUs",
+    argument: "<count>",
+    help: "The most vCPUs the compute environment runs at once, across all jobs",
+    type: wholeNumber({ what: "a number of vCPUs", min: 1, max: 100000, example: "64" }),
+    default: { text: "64" },
+  }),
+  instanceTypes: setupRow<readonly string[]>("instance-types", {
+    label: "instance types",
+    argument: "<types>",
+    help: "EC2 instance types or families for the compute environment, comma-separated (optimal lets Batch choose)",
+    type: LIST,
+    default: { text: "optimal" },
+  }),
+  disk: setupRow<number | undefined>("disk", {
+    label: "disk (GiB)",
+    argument: "<GiB>",
+    help: "Root volume of each instance, in GiB (gp3, through a launch template); without it, the AMI's own",
+    type: wholeNumber({ what: "a disk size in GiB", min: 30, max: 16384, example: "100" }),
+    default: { shows: "(the AMI's own)" },
+  }),
+  subnets: setupRow<readonly string[] | undefined>("subnets", {
+    label: "subnets",
+    argument: "<ids>",
+    help: "Subnets for the instances, comma-separated",
+    type: LIST_OR_NONE,
+    default: { shows: "(the default VPC's)" },
+  }),
+  securityGroups: setupRow<readonly string[] | undefined>("security-groups", {
+    label: "security groups",
+    argument: "<ids>",
+    help: "Security groups for the instances, comma-separated",
+    type: LIST_OR_NONE,
+    default: { shows: "(the default VPC's default group)" },
+  }),
+  usersGroup: setupRow<string | undefined>("users-group", {
+    label: "users group",
+    argument: "<name>",
+    help: "An IAM group with the policies users need to run builds (teardown empties and removes it)",
+    type: NAME_OR_NONE,
+    default: { shows: "(none)" },
+    commands: ["setup", "teardown"],
+  }),
+  capacityWait: setupRow<number>("capacity-wait", {
+    label: "capacity wait (minutes)",
+    argument: "<minutes>",
+    help: "Minutes a job may wait RUNNABLE for instances EC2 cannot provide before the queue cancels it",
+    type: wholeNumber({ what: "a number of minutes", min: 10, max: 1440, example: "60" }),
+    default: { text: "60" },
+  }),
+  jobCpus: setupRow<number>("job-cpus", {
+    label: "job definition vCPUs",
+    argument: "<count>",
+    help: "vCPUs the job definition asks for when a build does not say",
+    type: wholeNumber({ what: "a number of vCPUs", min: 1, max: 4096, example: "4" }),
+    default: { text: "4" },
+  }),
+  jobMemory: setupRow<number>("job-memory", {
+    label: "job definition memory (MiB)",
+    argument: "<mebibytes>",
+    help: "Memory in MiB the job definition asks for when a build does not say",
+    type: wholeNumber({ what: "a number of MiB", min: 4, max: 2147483647, example: "7500" }),
+    default: { text: "7500" },
+  }),
+} satisfies SettingsTable;
 
 /** A request of AWS Batch in whole units; none when zero. */
 const someOf = (value: unknown): number | undefined => (typeof value === "number" && value > 0 ? value : undefined);
@@ -41,7 +145,7 @@ export const SETTINGS = {
     type: TEXT,
     default: { text: "nextstrain-job" },
     names: { kind: "job definition" },
-    commands: ["build"],
+    commands: BUILD_AND_SET_UP,
   }),
   queue: row({
     label: "job queue",
@@ -51,7 +155,7 @@ export const SETTINGS = {
     type: TEXT,
     default: { text: "nextstrain-job-queue" },
     names: { kind: "job queue" },
-    commands: ["build"],
+    commands: BUILD_AND_SET_UP,
   }),
   bucket: row({
     label: "S3 bucket",
@@ -61,7 +165,7 @@ export const SETTINGS = {
     type: BUCKET,
     default: { text: "nextstrain-jobs" },
     names: { kind: "S3 bucket", of: (location) => location.bucket },
-    commands: ["build"],
+    commands: [...BUILD_AND_SET_UP, "teardown"],
   }),
   cpus: row({
     label: "workflow CPUs",
@@ -110,7 +214,7 @@ export const SETTINGS = {
     type: TEXT,
     default: { text: "nextstrain/base" },
     names: { kind: "image" },
-    commands: ["build"],
+    commands: ["build", "setup"],
   }),
   // Whether this machine's AWS credentials travel to the job with the other
   // forwarded variables (C16); without them the job relies on its job role.
@@ -138,9 +242,13 @@ export const SETTINGS = {
     default: { text: "us-east-1" },
     names: { kind: "region" },
     // `jobs` asks each job's own region.
-    commands: ["build", "attach", "logs"],
+    commands: ["build", "attach", "logs", ...SET_UP],
   }),
   s3Endpoint: endpoint("S3 endpoint", "AWS_ENDPOINT_URL_S3"),
   batchEndpoint: endpoint("Batch endpoint", "AWS_ENDPOINT_URL_BATCH"),
   logsEndpoint: endpoint("Logs endpoint", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"),
+  iamEndpoint: endpoint("IAM endpoint", "AWS_ENDPOINT_URL_IAM", SET_UP),
+  ec2Endpoint: endpoint("EC2 endpoint", "AWS_ENDPOINT_URL_EC2", SET_UP),
+  stsEndpoint: endpoint("STS endpoint", "AWS_ENDPOINT_URL_STS", SET_UP),
+  ...SETUP_SETTINGS,
 } satisfies SettingsTable;

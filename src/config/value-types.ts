@@ -102,3 +102,51 @@ export const RUNTIME: ValueType<RuntimeName> = {
   example: "aws-batch",
   checkedByParser: false,
 };
+
+/** A whole number from `min` to `max`, for the sizes `setup` gives AWS resources (days, vCPUs, GiB, minutes). */
+export function wholeNumber(options: { what: string; min: number; max: number; example: string }): ValueType<number> {
+  const { what, min, max, example } = options;
+  const expected = `a whole number from ${min} to ${max}, such as ${example}`;
+  return {
+    parse(text) {
+      const parsed = parsePythonInt(text);
+      if (parsed === undefined) return bad(`invalid int value: '${text}' (a whole number is needed, e.g. ${example})`, ` is not ${what}`, expected);
+      if (parsed < BigInt(min) || parsed > BigInt(max)) return bad(`invalid value: '${text}' (it must be from ${min} to ${max})`, ` is not ${what} from ${min} to ${max}`, expected);
+      return { ok: true, value: Number(parsed) };
+    },
+    show: String,
+    example,
+    checkedByParser: true,
+  };
+}
+
+/** A comma-separated list (instance types, subnet ids); blanks around items are dropped. */
+export const LIST: ValueType<readonly string[]> = {
+  parse(text) {
+    const items = text.split(",").map((item) => item.trim());
+    if (items.some((item) => item === "")) return bad(`invalid value: '${text}' (an empty item in the list)`, " has an empty item", "a comma-separated list such as a,b");
+    return { ok: true, value: items };
+  },
+  show: (items) => items.join(","),
+  example: "a,b",
+  checkedByParser: true,
+};
+
+/** The same, unset unless given: AWS's defaults (the default VPC's subnets) apply then. */
+export const LIST_OR_NONE: ValueType<readonly string[] | undefined> = LIST;
+
+/** A yes/no setting: a switch on the command line; true/false, yes/no, on/off or 1/0 elsewhere, as configparser's getboolean reads them. */
+export const BOOLEAN: ValueType<boolean> = {
+  parse(text) {
+    const word = text.trim().toLowerCase();
+    if (["1", "yes", "true", "on"].includes(word)) return { ok: true, value: true };
+    if (["0", "no", "false", "off"].includes(word)) return { ok: true, value: false };
+    return bad(`invalid value: '${text}'`, " is neither true nor false", "true or false");
+  },
+  show: (value) => (value ? "yes" : "no"),
+  example: "true",
+  checkedByParser: false,
+};
+
+/** A name that may be unset (the users' group). */
+export const NAME_OR_NONE: ValueType<string | undefined> = TEXT;

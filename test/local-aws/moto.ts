@@ -26,7 +26,9 @@ export async function startMoto(options: MotoOptions): Promise<MotoServer> {
     stdio: ["ignore", "pipe", "pipe"],
     // Nothing here launches EC2 instances: skipping moto's catalogue of public
     // AMIs makes the first EC2 call (the default VPC, at seeding) faster.
-    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false" },
+    // AWS's managed policies (AmazonEC2ContainerServiceforEC2Role, which the
+    // ECS instance role of a set-up attaches) exist in every account, as on AWS.
+    env: { ...process.env, MOTO_EC2_LOAD_DEFAULT_AMIS: "false", MOTO_IAM_LOAD_MANAGED_POLICIES: "true" },
   });
   // Keep the tail of moto's output for error messages; it logs every request.
   let output = "";

@@ -127,12 +127,19 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     const scheduler = new Scheduler({
       registry, runner, images, delays, region: STACK_REGION, logGroup: BATCH_LOG_GROUP, jobPath: tools.jobPath, jobEnv: () => env,
     });
-    if (!options.empty) await seedNextstrainSetup(clients, registry);
     const server = createStackServer({ registry, scheduler, faults: new Faults(), images, motoEndpoint: moto.endpoint });
+    // Listen at once, before seeding: a port found free is not reserved, and another stack starting
+    // meanwhile (tests start several side by side) could be handed the same one while this one seeds.
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, host, () => resolve());
     });
+    if (!options.empty) {
+      await seedNextstrainSetup(clients, registry).catch((error: unknown) => {
+        server.close();
+        throw error;
+      });
+    }
     let stopped: Promise<void> | undefined;
     return {
       endpoint,

@@ -25,6 +25,8 @@ describe("nameSettings", () => {
     expect((named as UserError).message).toBe('The job queue "q1" was not found in region eu-north-1 (JobQueue q1 not found).');
     expect(hintOf(named).split("\n")).toEqual([
       "Check the queue's name and the region: a queue exists in one region only.",
+      // A missing resource points to check-setup, which checks the rest too, and to setup.
+      "nextstrain-ts check-setup --aws-batch checks the whole set-up, with a fix for each problem; nextstrain-ts setup --aws-batch creates what is missing.",
       '"q1" is the job queue setting (from --aws-batch-queue): change it with --aws-batch-queue, NEXTSTRAIN_AWS_BATCH_QUEUE or [aws-batch] queue in the config file.',
       "\"eu-north-1\" is the region setting (from AWS_REGION): change it with AWS_REGION, AWS_DEFAULT_REGION or the AWS profile's region.",
     ]);
@@ -35,6 +37,7 @@ describe("nameSettings", () => {
     expect(hintOf(named)).toContain(`"config-job" is the job definition setting (from [aws-batch] job in ${CONFIG_PATH}): change it with --aws-batch-job,`);
     expect(hintOf(nameSettings(new BucketUnreadable("nextstrain-jobs", "no such bucket (HTTP 404)"), settings({}), SETTINGS))).toBe(
       "AWS said: no such bucket (HTTP 404).\n" +
+        "nextstrain-ts check-setup --aws-batch checks the whole set-up, with a fix for each problem; nextstrain-ts setup --aws-batch creates what is missing.\n" +
         '"nextstrain-jobs" is the S3 bucket setting (from built-in default): change it with --aws-batch-s3-bucket, NEXTSTRAIN_AWS_BATCH_S3_BUCKET or [aws-batch] s3-bucket in the config file.',
     );
   });
