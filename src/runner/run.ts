@@ -31,7 +31,9 @@ import { followJob } from "./follow.js";
 import { overlayLines } from "./overlays.js";
 import { cancelFailed, controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
-import { definitionFor, submitJobInput } from "./submit.js";
+import { batchJobName, defaultTags, definitionFor, JOB_NAME_MAX, submitJobInput } from "./submit.js";
+import { PACKAGE } from "../program.js";
+import type { SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
@@ -135,9 +137,11 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
 
   reporter.stage("Submitting job");
   const environment = containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd));
-  const submitted = await timedStage("submit", deps, () => beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, environment, location, plan })));
+  const jobName = jobNameOf(settings, reporter);
+  const submitted = await timedStage("submit", deps, () => beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, jobName, environment, location, plan })));
   const { jobId, definition } = submitted;
   reporter.emit({ type: "job-submitted", jobId, runId, queue: settings.queue.value, definition, archive: s3Url(workdir) }, { stage: "AWS Batch Job ID:", detail: jobId });
+  if (jobName) reporter.stage("AWS Batch job name:", `${jobName} (run id ${runId})`);
   const record = newJobRecord({ ...submitted, runId, location, archive: workdir, region: aws.region, queue: settings.queue.value, image: settings.image.value, at: new Date().toISOString() });
   await saveNewRecord(record, deps.records, s3, reporter);
   return { id: submitted.jobId, runId, workdir, keeper: new RecordKeeper(deps.records, submitted.jobId, record, reporter) };
@@ -166,15 +170,24 @@ async function upload(io: { s3: S3Client; reporter: Reporter; beforeJob: BeforeJ
   }
 }
 
+/** A job as submitted: its id, the definition and command it runs, and the request (sent again to a fallback queue). */
+interface Submitted {
+  jobId: string;
+  definition: string;
+  command: string[];
+  input: SubmitJobCommandInput;
+}
+
 interface SubmissionInput {
   runId: string;
+  jobName?: string;
   environment: ReturnType<typeof containerEnvironment>;
   location: BuildRoot;
   plan: BuildPlan;
 }
 
 /** The job definition, then SubmitJob; any failure ends with the Nextstrain CLI's words (C67). */
-async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJob, job: SubmissionInput): Promise<{ jobId: string; definition: string; command: string[] }> {
+async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJob, job: SubmissionInput): Promise<Submitted> {
   const { settings } = request;
   try {
     const batch = await deps.aws.batch();
@@ -182,6 +195,10 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
     await warnIfCredentialsExpire(deps.credentials, { batch, definition }, deps);
     const input = submitJobInput({
       runId: job.runId,
+      jobName: job.jobName,
+      tags: { ...defaultTags(PACKAGE.version, job.location.buildRoot, job.runId), ...settings.tags.value },
+      timeoutSeconds: settings.timeout.value,
+      retries: settings.retries.value,
       queue: settings.queue.value,
       definition,
       environment: job.environment,
@@ -191,7 +208,7 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
       argv: job.plan.argv,
     });
     const jobId = await beforeJob.submit(() => submitJob(batch, input, deps.aws.region, { clock: deps.clock }));
-    return { jobId, definition, command: input.containerOverrides?.command ?? [] };
+    return { jobId, definition, command: input.containerOverrides?.command ?? [], input };
   } catch (error) {
     // A UserError keeps its class, so the command can still say which setting named a missing resource.
     if (error instanceof UserError) {
@@ -200,6 +217,16 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
     }
     throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
   }
+}
+
+/** `--name` as Batch takes it; said when it had to change. */
+function jobNameOf(settings: Settings, reporter: Reporter): string | undefined {
+  const given = settings.name.value;
+  if (given === undefined) return undefined;
+  const name = batchJobName(given);
+  if (name === undefined) throw new UserError(`The job name "${given}" (${settings.name.origin}) has no letter or digit to name an AWS Batch job by.`, "Give --name a name with letters, digits, hyphens or underscores.");
+  if (name !== given) reporter.warn(`The job name "${given}" is "${name}" in AWS Batch, whose names take letters, digits, hyphens and underscores only (at most ${JOB_NAME_MAX}).`);
+  return name;
 }
 
 async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promise<Job> {
@@ -232,8 +259,9 @@ async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promis
     );
   }
   await checkBucket(await aws.s3(), workdir.bucket);
-  reporter.emit({ type: "job-attached", jobId, runId: detail.jobName, status: state.status, archive: s3Url(workdir) }, { stage: `Job is ${state.status}` });
-  return { id: jobId, runId: detail.jobName, workdir, state, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
+  const runId = runIdOf(workdir, detail.jobName);
+  reporter.emit({ type: "job-attached", jobId, runId, status: state.status, archive: s3Url(workdir) }, { stage: `Job is ${state.status}` });
+  return { id: jobId, runId, workdir, state, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
 }
 
 async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
@@ -287,4 +315,7 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   }
 }
 
-
+/** The run id of an attached job: from its archive's name, `<prefix><run-id>.zip`, since its job name may be a --name. */
+function runIdOf(workdir: S3Location, jobName: string | undefined): string | undefined {
+  return /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.zip$/.exec(workdir.key)?.[1] ?? jobName;
+}
