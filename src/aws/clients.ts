@@ -10,11 +10,12 @@
  */
 import type { BatchClient } from "@aws-sdk/client-batch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
+import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { S3Client } from "@aws-sdk/client-s3";
 
 export interface AwsOptions {
   region: string;
-  endpoints: { s3?: string; batch?: string; logs?: string };
+  endpoints: { s3?: string; batch?: string; logs?: string; ec2?: string };
 }
 
 export interface AwsClients {
@@ -22,6 +23,7 @@ export interface AwsClients {
   s3(): Promise<S3Client>;
   batch(): Promise<BatchClient>;
   logs(): Promise<CloudWatchLogsClient>;
+  ec2(): Promise<EC2Client>;
 }
 
 export function createAwsClients(options: AwsOptions): AwsClients {
@@ -54,6 +56,10 @@ export function createAwsClients(options: AwsOptions): AwsClients {
     logs: once(async () => {
       const { CloudWatchLogsClient } = await import("@aws-sdk/client-cloudwatch-logs");
       return new CloudWatchLogsClient({ region: options.region, endpoint: options.endpoints.logs });
+    }),
+    ec2: once(async () => {
+      const { EC2Client } = await import("@aws-sdk/client-ec2");
+      return new EC2Client({ region: options.region, endpoint: options.endpoints.ec2 });
     }),
   };
 }

@@ -113,6 +113,6 @@ function defaultOf(row: SettingRow<unknown>, get: (key: string) => Setting<unkno
 }
 
 /** The endpoint settings' values, as the AWS clients take them (src/aws/clients.ts). */
-export function endpointsOf(settings: Settings): { s3?: string; batch?: string; logs?: string } {
-  return { s3: settings.s3Endpoint.value, batch: settings.batchEndpoint.value, logs: settings.logsEndpoint.value };
+export function endpointsOf(settings: Settings): { s3?: string; batch?: string; logs?: string; ec2?: string } {
+  return { s3: settings.s3Endpoint.value, batch: settings.batchEndpoint.value, logs: settings.logsEndpoint.value, ec2: settings.ec2Endpoint.value };
 }

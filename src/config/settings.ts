@@ -227,4 +227,5 @@ export const SETTINGS = {
   s3Endpoint: endpoint("S3 endpoint", "AWS_ENDPOINT_URL_S3"),
   batchEndpoint: endpoint("Batch endpoint", "AWS_ENDPOINT_URL_BATCH"),
   logsEndpoint: endpoint("Logs endpoint", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"),
+  ec2Endpoint: endpoint("EC2 endpoint", "AWS_ENDPOINT_URL_EC2"),
 } satisfies SettingsTable;

@@ -1,0 +1,61 @@
+/**
+ * The pre-flight check: before anything is uploaded, read the job queue, its
+ * compute environments and their instance types, and refuse a request that
+ * no compute environment can ever place (or a queue that places nothing),
+ * saying the most the queue offers and what to change. Without it, AWS Batch
+ * takes the job and leaves it RUNNABLE for ever.
+ *
+ * The reads run beside HeadBucket, so they add little to a build. A read that
+ * is not permitted (or fails) makes the check a one-line note, never an
+ * error: the build goes on as without it. `--no-preflight` skips it.
+ */
+import type { BatchClient } from "@aws-sdk/client-batch";
+import { describeActiveDefinitions } from "../aws/batch.js";
+import { jobSize, readQueue, type Size } from "../aws/capacity.js";
+import type { AwsClients } from "../aws/clients.js";
+import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "../aws/errors.js";
+import { latestActiveRevision } from "../aws/job-definition.js";
+import { UserError } from "../errors.js";
+import type { Reporter } from "../ui/reporter.js";
+import { placementRefusal } from "./capacity-rules.js";
+
+export interface PreflightRequest {
+  queue: string;
+  /** The job definition: its vCPUs and memory count when the request names none. */
+  definition: string;
+  vcpus?: number;
+  memoryMiB?: number;
+}
+
+const DENIED = new Set(["AccessDeniedException", "AccessDenied", "UnauthorizedOperation", "UnauthorizedException"]);
+
+/** Refuses a request the queue can never place; a one-line note when the reads are not permitted or fail. */
+export async function preflight(aws: AwsClients, reporter: Reporter, request: PreflightRequest): Promise<void> {
+  let refusal;
+  try {
+    const batch = await aws.batch();
+    const [queue, size] = await Promise.all([readQueue(batch, aws.ec2, request.queue), requestedSize(batch, request)]);
+    // A queue Batch does not know is for the submission to report, naming the setting that gave it.
+    refusal = queue && placementRefusal(queue, size);
+  } catch (error) {
+    const credentials = credentialsProblem(error);
+    if (credentials) throw credentials;
+    reporter.line(`Pre-flight check skipped: ${preflightProblem(error)}.`);
+    return;
+  }
+  if (refusal) throw new UserError(`${refusal.problem} Nothing was uploaded.`, `${refusal.fix}\n(--no-preflight skips this check.)`);
+}
+
+function preflightProblem(error: unknown): string {
+  const name = awsErrorName(error) ?? "";
+  if (DENIED.has(name) || httpStatus(error) === 403) return `not permitted to read the job queue, its compute environments or instance types (${describeAwsError(error)})`;
+  return `could not read the job queue and its compute environments (${describeAwsError(error)})`;
+}
+
+/** What the job will ask for: the request's vCPUs and memory, else its job definition's. */
+async function requestedSize(batch: BatchClient, request: PreflightRequest): Promise<Partial<Size>> {
+  if (request.vcpus !== undefined && request.memoryMiB !== undefined) return { vcpus: request.vcpus, memoryMiB: request.memoryMiB };
+  const definition = latestActiveRevision(await describeActiveDefinitions(batch, request.definition));
+  const defined = definition ? jobSize({ container: definition.containerProperties }) : {};
+  return { vcpus: request.vcpus ?? defined.vcpus, memoryMiB: request.memoryMiB ?? defined.memoryMiB };
+}
