@@ -14,7 +14,7 @@ import type { BuildRoot } from "../archive/build-root.js";
 import { containerWorkingDir } from "../archive/build-root.js";
 import { describeJob, submitJob, terminateJob } from "../aws/batch.js";
 import type { AwsClients } from "../aws/clients.js";
-import { describeAwsError } from "../aws/errors.js";
+import { awsErrorName, describeAwsError } from "../aws/errors.js";
 import type { Clock } from "../aws/retry.js";
 import { JobState } from "../aws/job-state.js";
 import { checkBucket, deleteObject, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
@@ -38,7 +38,7 @@ import { cancelFailed, controlHints, detachBlock, jobUnaffected, printLines } fr
 import type { BuildPlan } from "./plan.js";
 import { batchJobName, defaultTags, definitionFor, JOB_NAME_MAX, submitJobInput } from "./submit.js";
 import { PACKAGE } from "../program.js";
-import type { SubmitJobCommandInput } from "@aws-sdk/client-batch";
+import type { BatchClient, SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
@@ -46,6 +46,7 @@ import { timedStage } from "./stages.js";
 import { warnIfCredentialsExpire, type ForwardedCredentials } from "./credentials.js";
 import type { JobRecords } from "../state/records.js";
 import { retryNotice } from "./notices.js";
+import type { JsonCache } from "../state/cache.js";
 
 export interface RunRequest {
   settings: Settings;
@@ -68,6 +69,8 @@ export interface RunRequest {
 export interface RunDeps {
   aws: AwsClients;
   records: JobRecords;
+  /** What the pre-flight check read lately. */
+  cache: JsonCache;
   reporter: Reporter;
   stdinIsTTY: boolean;
   signals: SignalSource;
@@ -168,7 +171,7 @@ async function checksBeforeUpload(s3: S3Client, request: RunRequest, deps: RunDe
   const checks = await Promise.allSettled([
     checkBucket(s3, settings.bucket.value.bucket),
     settings.preflight.value &&
-      preflight(deps.aws, deps.reporter, { queue: settings.queue.value, definition: settings.job.value, vcpus: settings.vcpus.value, memoryMiB: settings.memoryMiB.value }),
+      preflight(deps.aws, deps.reporter, deps.cache, { queue: settings.queue.value, definition: settings.job.value, vcpus: settings.vcpus.value, memoryMiB: settings.memoryMiB.value }),
   ]);
   for (const check of checks) if (check.status === "rejected") throw check.reason;
 }
@@ -233,7 +236,7 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
       remoteWorkdir: containerWorkingDir(job.location),
       argv: job.plan.argv,
     });
-    const jobId = await beforeJob.submit(() => submitJob(batch, input, deps.aws.region, { clock: deps.clock }));
+    const jobId = await beforeJob.submit(() => submitTagged(batch, input, deps));
     return { jobId, definition, command: input.containerOverrides?.command ?? [], input };
   } catch (error) {
     // A UserError keeps its class, so the command can still say which setting named a missing resource.
@@ -242,6 +245,23 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
       throw error;
     }
     throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
+  }
+}
+
+/**
+ * SubmitJob; when tagging is not permitted (tags at submission need
+ * batch:TagResource, https://docs.aws.amazon.com/batch/latest/userguide/supported-iam-actions-resources.html),
+ * once more without tags, after a warning. Refused, so no job was made.
+ */
+async function submitTagged(batch: BatchClient, input: SubmitJobCommandInput, deps: RunDeps): Promise<string> {
+  try {
+    return await submitJob(batch, input, deps.aws.region, { clock: deps.clock });
+  } catch (error) {
+    if (!(awsErrorName(error) === "AccessDeniedException" && /TagResource/.test(describeAwsError(error)))) throw error;
+    deps.reporter.warn(`Not tagging the job: this identity may not tag AWS Batch jobs (batch:TagResource). ${describeAwsError(error)}`);
+    delete input.tags;
+    delete input.propagateTags;
+    return submitJob(batch, input, deps.aws.region, { clock: deps.clock });
   }
 }
 
