@@ -49,7 +49,18 @@ export interface RetryPolicy {
 }
 
 /** The kinds of AWS call, each with its row in RETRY_POLICIES. */
-export type AwsCall = "s3-transfer" | "s3-removal" | "batch-read" | "batch-register" | "batch-submit" | "batch-terminate" | "job-status" | "logs-poll" | "setup-read" | "setup-change";
+export type AwsCall =
+  | "s3-transfer"
+  | "s3-removal"
+  | "batch-read"
+  | "batch-register"
+  | "batch-submit"
+  | "batch-terminate"
+  | "ec2-read"
+  | "job-status"
+  | "logs-poll"
+  | "setup-read"
+  | "setup-change";
 
 const PATIENT = { attempts: 10, baseDelayMs: 500, maxDelayMs: 20_000, jitter: true } as const;
 
@@ -78,6 +89,7 @@ export const RETRY_POLICIES: Readonly<Record<AwsCall, RetryPolicy>> = {
   "batch-register": { on: "transient", ...PATIENT },
   "batch-submit": { on: "throttling", ...PATIENT },
   "batch-terminate": { on: "transient", ...PATIENT },
+  "ec2-read": { on: "transient", ...PATIENT },
   "job-status": { on: "transient", ...PATIENT, attempts: Infinity },
   "logs-poll": { on: "transient", attempts: Infinity, baseDelayMs: 2_000, maxDelayMs: 30_000, jitter: false },
   "setup-read": { on: "transient", ...PATIENT },

@@ -63,12 +63,12 @@ function settingOption(row: SettingRow<unknown>, context: OptionContext): Option
   const sources = helpSources(row);
   const help = `${flag.help}${sources.length > 0 ? ` [${sources.join("; ")}]` : ""}`;
   const option = new Option(flag.argument === undefined ? flag.name : `${flag.name} ${flag.argument}`, help).helpGroup(HEADINGS[flag.group]);
-  if (flag.argument === undefined || !row.type.checkedByParser) return option;
+  if (flag.argument === undefined) return option;
   // Checked now, as argparse checks its types; kept as text for resolution to read.
-  return option.argParser((text: string) => {
-    const parsed = row.type.parse(text);
-    if (parsed.ok === false) throw new UsageError(`argument ${flag.name}: ${parsed.flag}`, context.command);
-    return text;
+  return option.argParser((text: string, previous: string | undefined) => {
+    const parsed = row.type.checkedByParser ? row.type.parse(text) : undefined;
+    if (parsed?.ok === false) throw new UsageError(`argument ${flag.name}: ${parsed.flag}`, context.command);
+    return flag.repeatable && previous !== undefined ? `${previous}\n${text}` : text;
   });
 }
 

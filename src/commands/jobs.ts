@@ -15,7 +15,8 @@ import type { JobsRequest } from "../cli/request.js";
 import { loadSettings } from "../config/load.js";
 import { endpointsOf } from "../config/resolve.js";
 import { resolvePaths } from "../config/paths.js";
-import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention } from "../runner/job-status.js";
+import { describeStatus, isFinished, mayBeHiddenNewJob, needsAttention, waitedText } from "../runner/job-status.js";
+import { recordedState } from "../runner/job-record.js";
 import { retryNotice } from "../runner/notices.js";
 import { JobRecords, recordsDirectory, type JobRecord } from "../state/records.js";
 import type { CommandContext } from "./context.js";
@@ -43,9 +44,10 @@ export async function jobsCommand(request: JobsRequest, context: CommandContext)
     reporter.line(request.all ? "No jobs recorded." : "No jobs need attention (--all lists every recorded job).");
     return 0;
   }
-  const rows = [["JOB ID", "STATUS", "SUBMITTED", "BUILD DIRECTORY"], ...shown.map((r) => [r.jobId, describeStatus(r), r.submittedAt.replace(/\.\d+Z$/, "Z"), r.workingDir])];
-  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
-  for (const row of rows) reporter.line(row.map((cell, column) => (column < 3 ? cell.padEnd(widths[column] ?? 0) : cell)).join("  "));
+  const now = Date.now();
+  const rows = [["JOB ID", "STATUS", "SUBMITTED", "WAITED", "BUILD DIRECTORY"], ...shown.map((r) => [r.jobId, describeStatus(r), r.submittedAt.replace(/\.\d+Z$/, "Z"), waitedText(r, now), r.workingDir])];
+  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => (row[column] ?? "").length)));
+  for (const row of rows) reporter.line(row.map((cell, column) => (column < 4 ? cell.padEnd(widths[column] ?? 0) : cell)).join("  "));
   return 0;
 }
 
@@ -63,7 +65,7 @@ async function refresh(unfinished: JobRecord[], records: JobRecords, context: Co
       const details = await describeJobs(batch, ids, { onRetry: retryNotice(reporter, "AWS Batch") });
       for (const detail of details) {
         const job = new JobState(detail);
-        const record = await records.update(job.id, { status: job.status, statusReason: job.reason, exitCode: job.exitCode });
+        const record = await records.update(job.id, recordedState(job));
         if (record) updated.set(record.jobId, record);
       }
       // Jobs AWS Batch no longer knows have ended (it forgets them days after).

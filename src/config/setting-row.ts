@@ -59,6 +59,8 @@ export interface FlagSpec<T> {
   sets?: T;
   help: string;
   group: HelpGroup;
+  /** Given several times, the values add up (joined by newlines for the type to read). */
+  repeatable?: true;
 }
 
 /** A built-in default, written as a user would write it (and read with the setting's type); none: unset. */

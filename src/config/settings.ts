@@ -12,6 +12,7 @@
 import { vcpuProblem, memoryProblem } from "./batch-limits.js";
 import { bytesToMiB } from "./quantities.js";
 import { row, type CommandName, type DefaultSpec, type SettingRow, type SettingsTable } from "./setting-row.js";
+import { duration, onOff, RETRIES, TAGS } from "./run-value-types.js";
 import { BOOLEAN, BUCKET, BYTES, count, LIST, LIST_OR_NONE, NAME_OR_NONE, RUNTIME, TEXT, TEXT_OR_NONE, wholeNumber, YES_NO } from "./value-types.js";
 
 const ANY_COMMAND = ["build", "attach", "jobs", "logs", "setup", "check-setup", "teardown"] as const;
@@ -232,6 +233,89 @@ export const SETTINGS = {
     default: { text: "yes" },
     commands: ["build"],
   }),
+  // Not in the Nextstrain CLI: what keeps a job from waiting in silence (docs/jobs.md).
+  preflight: row({
+    label: "pre-flight check",
+    flag: { name: "--no-preflight", sets: false, help: "Skip the check, before uploading, that the queue can ever place the job", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_PREFLIGHT"],
+    config: { section: "aws-batch", key: "preflight" },
+    type: onOff("no"),
+    default: { text: "yes" },
+    commands: ["build"],
+  }),
+  keepWaiting: row({
+    label: "keep waiting",
+    flag: { name: "--keep-waiting", sets: true, help: "Keep waiting for a job AWS Batch says can never start as submitted, instead of cancelling it", group: "job" },
+    env: ["NEXTSTRAIN_AWS_BATCH_KEEP_WAITING"],
+    config: { section: "aws-batch", key: "keep-waiting" },
+    type: onOff("yes"),
+    default: { text: "no" },
+    commands: ["build", "attach"],
+  }),
+  diagnoseAfter: row({
+    label: "diagnose RUNNABLE after",
+    flag: { name: "--diagnose-after", argument: "<duration>", help: "How long a job may sit RUNNABLE with no reason before the tool says what is likely holding it", group: "job" },
+    env: ["NEXTSTRAIN_AWS_BATCH_DIAGNOSE_AFTER"],
+    config: { section: "aws-batch", key: "diagnose-after" },
+    type: duration({ minimum: 1 }),
+    default: { text: "5m" },
+    commands: ["build", "attach"],
+  }),
+  maxRunnable: row({
+    label: "max RUNNABLE time",
+    flag: { name: "--max-runnable", argument: "<duration>", help: "Cancel the job (exit status 1) if it has not started after this long RUNNABLE", group: "job" },
+    env: ["NEXTSTRAIN_AWS_BATCH_MAX_RUNNABLE"],
+    config: { section: "aws-batch", key: "max-runnable" },
+    type: duration({ minimum: 1 }),
+    default: {},
+    commands: ["build", "attach"],
+  }),
+  retries: row({
+    label: "retries",
+    flag: { name: "--retry", argument: "<n>", help: "Try the job again up to <n> times when its instance is lost (a Spot reclaim), never when the workflow fails", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_RETRY"],
+    config: { section: "aws-batch", key: "retry" },
+    type: RETRIES,
+    default: { text: "0" },
+    commands: ["build"],
+  }),
+  fallbackQueue: row({
+    label: "fallback queue",
+    flag: { name: "--fallback-queue", argument: "<name>", help: "Submit once more to this queue (say, on-demand) when every attempt was lost to the infrastructure", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_FALLBACK_QUEUE"],
+    config: { section: "aws-batch", key: "fallback-queue" },
+    type: TEXT_OR_NONE,
+    default: {},
+    names: { kind: "job queue" },
+    commands: ["build"],
+  }),
+  timeout: row({
+    label: "timeout",
+    flag: { name: "--timeout", argument: "<duration>", help: "Stop each attempt of the job after this long (AWS Batch's attemptDurationSeconds, at least 60s)", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_TIMEOUT"],
+    config: { section: "aws-batch", key: "timeout" },
+    type: duration({ minimum: 60, why: "AWS Batch's shortest timeout" }),
+    default: { shows: "(the job definition's)" },
+    commands: ["build"],
+  }),
+  tags: row({
+    label: "tags",
+    flag: { name: "--tag", argument: "<key=value>", help: "Tag the job, and the instances and tasks that run it (repeatable)", group: "aws-batch", repeatable: true },
+    env: ["NEXTSTRAIN_AWS_BATCH_TAGS"],
+    config: { section: "aws-batch", key: "tags" },
+    type: TAGS,
+    default: {},
+    commands: ["build"],
+  }),
+  name: row({
+    label: "job name",
+    flag: { name: "--name", argument: "<name>", help: "A readable name for the job in AWS Batch (the run id stays the archive's name)", group: "aws-batch" },
+    env: ["NEXTSTRAIN_AWS_BATCH_NAME"],
+    config: { section: "aws-batch", key: "name" },
+    type: TEXT_OR_NONE,
+    default: { shows: "(the run id)" },
+    commands: ["build"],
+  }),
   // The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION, then the profile's region,
   // then uses us-east-1; the JavaScript SDK reads only AWS_REGION (C42, C120).
   region: row({
@@ -248,7 +332,8 @@ export const SETTINGS = {
   batchEndpoint: endpoint("Batch endpoint", "AWS_ENDPOINT_URL_BATCH"),
   logsEndpoint: endpoint("Logs endpoint", "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS"),
   iamEndpoint: endpoint("IAM endpoint", "AWS_ENDPOINT_URL_IAM", SET_UP),
-  ec2Endpoint: endpoint("EC2 endpoint", "AWS_ENDPOINT_URL_EC2", SET_UP),
+  // The pre-flight check before a build reads instance types from EC2, as setup and check-setup do.
+  ec2Endpoint: endpoint("EC2 endpoint", "AWS_ENDPOINT_URL_EC2"),
   stsEndpoint: endpoint("STS endpoint", "AWS_ENDPOINT_URL_STS", SET_UP),
   ...SETUP_SETTINGS,
 } satisfies SettingsTable;

@@ -194,15 +194,22 @@ export function envdMembers(env: JobEnv): Array<{ name: string; data: Uint8Array
  * first; then, when the variables went into an env.d archive at `envdUrl`, its
  * URL and the request to delete it once read; else the variables that are set.
  */
-export function containerEnvironment(workdirUrl: string, env: JobEnv, envdUrl?: string): KeyValuePair[] {
+export function containerEnvironment(workdirUrl: string, env: JobEnv, envdUrl?: string, keepEnvd = false): KeyValuePair[] {
   const variables: Array<[string, string | undefined]> =
     envdUrl === undefined
       ? [...env]
       : [
           ["NEXTSTRAIN_ENVD_URL", envdUrl],
-          ["NEXTSTRAIN_DELETE_ENVD", "1"],
+          // A job that may run again (--retry, --fallback-queue) needs it on every attempt: the tool removes it once the job has ended (keptEnvd).
+          ...(keepEnvd ? [] : [["NEXTSTRAIN_DELETE_ENVD", "1"] as [string, string]]),
         ];
   return [[WORKDIR_URL_VARIABLE, workdirUrl] as const, ...variables].flatMap(([name, value]) =>
     value === undefined ? [] : [{ name, value }],
   );
+}
+
+/** The env.d archive a job left for the tool to remove (it was told not to delete it): its URL, else undefined. */
+export function keptEnvd(environment: readonly KeyValuePair[] | undefined): string | undefined {
+  const value = (name: string) => environment?.find((variable) => variable.name === name)?.value;
+  return value("NEXTSTRAIN_DELETE_ENVD") === undefined ? value("NEXTSTRAIN_ENVD_URL") : undefined;
 }

@@ -18,7 +18,8 @@ import { LogFollower, type FollowResult, type LogEvent } from "../aws/logs.js";
 import { systemClock, type Clock } from "../aws/retry.js";
 import { UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
-import { failureHint, finalStatusLine, formatLogLine, waitingHint } from "./messages.js";
+import { attemptsReport, attemptStarted, failureHint, finalStatusLine, formatLogLine, waitingHint } from "./messages.js";
+import { neverStartCode, RunnableWatch, type WaitingRules } from "./runnable.js";
 
 export interface FollowDeps {
   batch: BatchClient;
@@ -36,6 +37,8 @@ export interface FollowOptions {
   signal?: AbortSignal;
   /** Told of each state read, so job control knows whether the job has ended. */
   onUpdate?: (job: JobState) => void;
+  /** What to do about a job held RUNNABLE (runnable.ts); without it, it is waited for as long as it takes. */
+  waiting?: WaitingRules;
 }
 
 /** How long to wait before the next DescribeJobs. */
@@ -51,7 +54,7 @@ export async function followJob(jobId: string, deps: FollowDeps, options: Follow
     for (;;) {
       const job = await readJob(jobId, deps, clock, options.signal);
       options.onUpdate?.(job);
-      watch.show(job);
+      await watch.show(job);
       if (job.isComplete) return await watch.finish(job);
       await clock.sleep(statusPollDelay(clock.now() - started), options.signal);
     }
@@ -73,15 +76,22 @@ async function readJob(jobId: string, deps: FollowDeps, clock: Clock, signal: Ab
   return new JobState(detail);
 }
 
-/** What following has shown so far, and the log follower once the job has a stream. */
+/** One log stream being tailed: an attempt's. */
+interface Tail {
+  stream: string;
+  group: string;
+  end: () => void;
+  result: Promise<FollowResult>;
+}
+
+/** What following has shown so far: status, reason, attempt, and the log stream of each attempt. */
 class JobWatch {
   private previous: Status;
   private shownReason: string | undefined;
   /** How many of the job's ended attempts were reported. */
   private attemptsShown = 0;
-  private follower: Promise<FollowResult> | undefined;
-  private endLogs!: () => void;
-  private readonly logsEnded = new Promise<void>((resolve) => (this.endLogs = resolve));
+  private readonly tails: Tail[] = [];
+  private readonly runnable: RunnableWatch | undefined;
 
   constructor(
     private readonly deps: FollowDeps,
@@ -89,11 +99,14 @@ class JobWatch {
     private readonly clock: Clock,
   ) {
     this.previous = options.shownStatus ?? "UNKNOWN";
+    this.runnable = options.waiting && new RunnableWatch(options.waiting, deps.reporter, clock);
   }
 
-  /** Prints a status change, a new waiting reason with its hint, and starts the logs once there is a stream. */
-  show(job: JobState): void {
+  /** Prints a status change, a new attempt, a new waiting reason with its hint; tails each attempt's log stream. */
+  async show(job: JobState): Promise<void> {
     const { reporter } = this.deps;
+    const attempt = attemptStarted(job, this.attemptsShown);
+    if (attempt) reporter.stage(attempt.label, attempt.detail);
     if (job.status !== this.previous) reportStatus(reporter, job);
     this.previous = job.status;
     this.attemptsShown = reportAttempts(reporter, job, this.attemptsShown);
@@ -101,44 +114,54 @@ class JobWatch {
     if (job.isWaiting && reason && reason !== this.shownReason) {
       this.shownReason = reason;
       reporter.line(`Job is waiting: ${reason}`);
-      const hint = waitingHint(reason);
+      const cancelling = neverStartCode(reason) !== undefined && this.options.waiting !== undefined && !this.options.waiting.keepWaiting;
+      const hint = cancelling ? undefined : waitingHint(reason);
       if (hint) reporter.warn(hint);
     }
-    if (this.options.logs && this.follower === undefined && job.logStreamName) this.follower = this.tail(job.logGroupName, job.logStreamName);
+    if (this.options.logs && job.logStreamName && job.logStreamName !== this.tails.at(-1)?.stream) this.tail(job.logGroupName, job.logStreamName);
+    await this.runnable?.check(job);
   }
 
-  private async tail(group: string, stream: string): Promise<FollowResult> {
+  private tail(group: string, stream: string): void {
     const { reporter } = this.deps;
-    const client = await this.deps.logs();
-    return new LogFollower({
-      client,
-      group,
-      stream,
-      onEvent: (event) => showLogEvent(reporter, event),
-      onTrouble: (problem) => (problem ? reporter.warn(`${problem}. Log lines are not lost; they appear when it answers.`) : undefined),
-      clock: this.clock,
-    }).follow(this.logsEnded);
+    // A new attempt's stream: the previous one drains on its own.
+    this.tails.at(-1)?.end();
+    let end!: () => void;
+    const ended = new Promise<void>((resolve) => (end = resolve));
+    const result = this.deps.logs().then((client) =>
+      new LogFollower({
+        client,
+        group,
+        stream,
+        onEvent: (event) => showLogEvent(reporter, event),
+        onTrouble: (problem) => (problem ? reporter.warn(`${problem}. Log lines are not lost; they appear when it answers.`) : undefined),
+        clock: this.clock,
+      }).follow(ended),
+    );
+    this.tails.push({ stream, group, end, result });
   }
 
-  /** Drains the logs, then prints the final line and a hint for a failure. */
+  /** Drains the logs, then prints the final line, the attempts when there were several, and a hint for a failure. */
   async finish(job: JobState): Promise<JobState> {
     const { reporter } = this.deps;
-    this.endLogs();
-    const logs = await this.follower;
-    if (this.options.logs && logs && !logs.streamSeen) {
-      reporter.warn(`The job's log stream ${job.logGroupName}/${job.logStreamName} never appeared: its container probably never started.`);
+    this.stopLogs();
+    const results = await Promise.all(this.tails.map((tail) => tail.result));
+    const last = this.tails.at(-1);
+    if (this.options.logs && last && results.at(-1)?.streamSeen === false) {
+      reporter.warn(`The job's log stream ${last.group}/${last.stream} never appeared: its container probably never started.`);
     } else if (this.options.logs && !job.logStreamName) {
       reporter.warn("The job has no log stream: its container never started.");
     }
     const final = finalStatusLine(job, this.clock.now());
     reporter.stage(final.label, final.detail);
+    for (const line of attemptsReport(job)) reporter.line(line);
     const hint = failureHint(job);
     if (hint) reporter.warn(hint);
     return job;
   }
 
   stopLogs(): void {
-    this.endLogs();
+    for (const tail of this.tails) tail.end();
   }
 }
 

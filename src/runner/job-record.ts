@@ -112,8 +112,13 @@ export class RecordKeeper {
     private readonly reporter: Reporter,
   ) {}
 
+  /** The record as last written; undefined when the job has none here. */
+  get record(): JobRecord | undefined {
+    return this.local instanceof Error ? undefined : this.local;
+  }
+
   async seen(job: JobState, extra: Partial<JobRecord> = {}): Promise<void> {
-    await this.note({ status: job.status, statusReason: job.reason, exitCode: job.exitCode, ...extra });
+    await this.note({ ...recordedState(job), ...extra });
   }
 
   async note(change: Partial<JobRecord>): Promise<void> {
@@ -131,6 +136,12 @@ export class RecordKeeper {
       this.reporter.warn(`Could not update the local record of job ${this.jobId}: ${(error as Error).message}`);
     }
   }
+}
+
+/** What a record keeps of a job's state as Batch describes it. */
+export function recordedState(job: JobState): Partial<JobRecord> {
+  const started = job.detail.startedAt;
+  return { status: job.status, statusReason: job.reason, exitCode: job.exitCode, ...(started !== undefined && { startedAt: new Date(started).toISOString() }) };
 }
 
 /** The --job-info file for scripts: what a record says of the job, and the run's exit status once it ended. */

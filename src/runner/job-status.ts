@@ -10,6 +10,7 @@
  * record; an archive still as uploaded means the job never got that far.
  */
 import { isTerminal } from "../aws/job-state.js";
+import { showDuration } from "../config/run-value-types.js";
 import type { JobRecord } from "../state/records.js";
 
 /** Whether AWS Batch was seen to end the job (its record then holds how). */
@@ -40,6 +41,18 @@ export function describeStatus(record: JobRecord): string {
     default:
       return `ENDED (forgotten by AWS Batch; last seen ${record.status})`;
   }
+}
+
+/**
+ * How long the job waited to start: from its submission to its container's
+ * start; while it still waits, so far ("12m so far"); "-" for a job that
+ * ended without starting, or whose start is not known.
+ */
+export function waitedText(record: JobRecord, now: number): string {
+  const submitted = Date.parse(record.submittedAt);
+  if (record.startedAt !== undefined) return showDuration(Math.max(0, Math.round((Date.parse(record.startedAt) - submitted) / 1000)));
+  if (isFinished(record) || Number.isNaN(submitted)) return "-";
+  return `${showDuration(Math.max(0, Math.round((now - submitted) / 1000)))} so far`;
 }
 
 /**

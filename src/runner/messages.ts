@@ -16,6 +16,7 @@
 import type { DownloadSpec } from "../archive/patterns.js";
 import type { LogEvent } from "../aws/logs.js";
 import { describeAwsError } from "../aws/errors.js";
+import type { AttemptDetail } from "@aws-sdk/client-batch";
 import { STOP_REASON, type JobState } from "../aws/job-state.js";
 import { UserError } from "../errors.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -119,6 +120,33 @@ export function cancelFailed(jobId: string, error: unknown): UserError {
   );
 }
 
+/** Why an attempt ended, in a few words: "the instance was reclaimed", "exited 1", the reason Batch gave. */
+export function attemptEnd(attempt: AttemptDetail): string {
+  const status = attempt.statusReason ?? "";
+  if (/^Host EC2/.test(status)) return `the instance was reclaimed (${status})`;
+  if (status.includes("attempt duration exceeded timeout")) return "it ran out of time (--timeout)";
+  const code = attempt.container?.exitCode;
+  const reason = attempt.container?.reason;
+  return reason ?? (code !== undefined ? `exited ${code}` : status || "no reason given");
+}
+
+/** "Attempt 2 of 3:" and why the one before ended, when a job with retries has begun a new attempt since `shown` attempts had ended. */
+export function attemptStarted(job: JobState, shown: number): { number: number; label: string; detail: string } | undefined {
+  const ended = job.detail.attempts ?? [];
+  const total = job.detail.retryStrategy?.attempts ?? 1;
+  const previous = ended.at(-1);
+  if (job.isComplete || total < 2 || ended.length <= shown || previous === undefined) return undefined;
+  const number = ended.length + 1;
+  return { number, label: `Attempt ${number} of ${total}:`, detail: attemptEnd(previous) };
+}
+
+/** After the final line of a job tried more than once: each attempt and how it ended. */
+export function attemptsReport(job: JobState): string[] {
+  const attempts = job.detail.attempts ?? [];
+  if (attempts.length < 2) return [];
+  return [`Attempts (${attempts.length}):`, ...attempts.map((attempt, index) => `  ${index + 1}: ${attemptEnd(attempt)}`)];
+}
+
 /**
  * The command that finishes an interrupted download: `attach` to the ended
  * job without its logs, with the same download patterns, into the same build
@@ -149,10 +177,10 @@ export function failureHint(job: JobState): string | undefined {
     return "The job ran out of memory. Ask for more with --memory (or --aws-batch-memory, the aws-batch memory setting), or make the workflow use less.";
   }
   if (status.includes("attempt duration exceeded timeout")) {
-    return "The job ran longer than its timeout allows. Raise the timeout (attemptDurationSeconds) of the job definition (--aws-batch-job), or split the workflow into shorter runs.";
+    return "The job ran longer than its timeout allows. Raise it (--timeout, or the job definition's attemptDurationSeconds), or split the workflow into shorter runs.";
   }
   if (/^Host EC2 .* terminated/.test(status)) {
-    return "The machine running the job went away (a Spot instance reclaimed, or scaled in). Run the build again; a retry strategy in the job definition retries such jobs by itself.";
+    return "The machine running the job went away (a Spot instance reclaimed, or scaled in). Run the build again; --retry <n> retries such losses by itself, and --fallback-queue then tries another queue.";
   }
   if (/^Cannot(Pull|Start|Inspect|Create)Container/.test(container) || status === "Task failed to start") {
     return "The job's container never started. Check that the image (--image) exists and that the compute environment may pull it; the reason above says more.";

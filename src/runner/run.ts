@@ -14,10 +14,11 @@ import type { BuildRoot } from "../archive/build-root.js";
 import { containerWorkingDir } from "../archive/build-root.js";
 import { describeJob, submitJob, terminateJob } from "../aws/batch.js";
 import type { AwsClients } from "../aws/clients.js";
-import { describeAwsError } from "../aws/errors.js";
+import { awsErrorName, describeAwsError } from "../aws/errors.js";
 import type { Clock } from "../aws/retry.js";
 import { JobState } from "../aws/job-state.js";
-import { checkBucket, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
+import { checkBucket, deleteObject, parseS3ObjectUrl, s3Url, type S3Location } from "../aws/s3.js";
+import { shellQuote } from "../ui/shell-quote.js";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { DownloadChoice } from "../cli/request.js";
 import type { Settings } from "../config/resolve.js";
@@ -26,12 +27,18 @@ import type { Reporter } from "../ui/reporter.js";
 import { BeforeJob } from "./before-job.js";
 import { DETACH_SIGNALS, installSignalHandlers, JobControl, Stopped, type SignalSource } from "./control.js";
 import { downloadResults } from "./download.js";
-import { containerEnvironment } from "./environment.js";
+import { containerEnvironment, keptEnvd } from "./environment.js";
 import { followJob } from "./follow.js";
 import { overlayLines } from "./overlays.js";
+import { preflight } from "./preflight.js";
+import { waitingRules } from "./diagnosis.js";
+import { JobCancelled } from "./runnable.js";
+import { lostToInfrastructure, submitToFallback } from "./fallback.js";
 import { cancelFailed, controlHints, detachBlock, jobUnaffected, printLines } from "./messages.js";
 import type { BuildPlan } from "./plan.js";
-import { definitionFor, submitJobInput } from "./submit.js";
+import { batchJobName, defaultTags, definitionFor, JOB_NAME_MAX, submitJobInput } from "./submit.js";
+import { PACKAGE } from "../program.js";
+import type { BatchClient, SubmitJobCommandInput } from "@aws-sdk/client-batch";
 import { uploadEnvd, uploadWorkdir } from "./upload.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
@@ -39,6 +46,7 @@ import { timedStage } from "./stages.js";
 import { warnIfCredentialsExpire, type ForwardedCredentials } from "./credentials.js";
 import type { JobRecords } from "../state/records.js";
 import { retryNotice } from "./notices.js";
+import type { JsonCache } from "../state/cache.js";
 
 export interface RunRequest {
   settings: Settings;
@@ -61,6 +69,8 @@ export interface RunRequest {
 export interface RunDeps {
   aws: AwsClients;
   records: JobRecords;
+  /** What the pre-flight check read lately. */
+  cache: JsonCache;
   reporter: Reporter;
   stdinIsTTY: boolean;
   signals: SignalSource;
@@ -84,6 +94,10 @@ interface Job {
   keeper: RecordKeeper;
   /** Set when AWS Batch no longer knows the job and its record stands in. */
   forgotten?: FoundRecord;
+  /** How this run submitted it (not when attached to): sent again to a fallback queue. */
+  submitted?: Submitted;
+  /** Whether this is the job submitted to the fallback queue. */
+  fellBack?: boolean;
 }
 
 export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<number> {
@@ -94,7 +108,8 @@ export async function runOnBatch(request: RunRequest, deps: RunDeps): Promise<nu
     return await followThrough(job, request, deps);
   } catch (error) {
     // A failure that already says how to get back to the job (a stopped download) keeps its own words.
-    throw error instanceof ErrorWithNote ? error : new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
+    // A job the tool cancelled (it could never start) is not "unaffected".
+    throw error instanceof ErrorWithNote || error instanceof JobCancelled ? error : new ErrorWithNote(error, jobUnaffected(job.id, request.location?.buildRoot));
   }
 }
 
@@ -108,7 +123,11 @@ async function followThrough(job: Job, request: RunRequest, deps: RunDeps): Prom
       return 0;
     }
   }
-  const status = await watch(job, request, deps);
+  let status = await watch(job, request, deps);
+  if (fallsBack(job, request)) {
+    job = await fallBack(job, request, deps);
+    status = await watch(job, request, deps);
+  }
   if (request.jobInfo && job.state) {
     await writeJobInfo(request.jobInfo, { jobId: job.id, runId: job.runId, status: job.state.status, exitStatus: status, archive: s3Url(job.workdir) });
   }
@@ -126,7 +145,7 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   for (const line of overlayLines(plan.overlays)) reporter.line(line);
   const s3 = await aws.s3();
   const { bucket, prefix } = settings.bucket.value;
-  await checkBucket(s3, bucket);
+  await checksBeforeUpload(s3, request, deps);
   // Until the job exists, a failure or Control-C removes what was uploaded for it.
   const beforeJob = new BeforeJob({ s3, reporter, signals: deps.signals, jobName: runId, queue: settings.queue.value });
   const workdir = { bucket, key: `${prefix}${runId}.zip` };
@@ -134,13 +153,27 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   await timedStage("upload", deps, (staged) => beforeJob.run("the upload", (signal) => upload({ s3, reporter: staged, beforeJob, signal }, { location, plan, workdir, envd })));
 
   reporter.stage("Submitting job");
-  const environment = containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd));
-  const submitted = await timedStage("submit", deps, () => beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, environment, location, plan })));
+  const mayRunAgain = settings.retries.value > 0 || settings.fallbackQueue.value !== undefined;
+  const environment = containerEnvironment(s3Url(workdir), plan.env, envd && s3Url(envd), mayRunAgain);
+  const jobName = jobNameOf(settings, reporter);
+  const submitted = await timedStage("submit", deps, () => beforeJob.run("the submission", () => submission(request, deps, beforeJob, { runId, jobName, environment, location, plan })));
   const { jobId, definition } = submitted;
   reporter.emit({ type: "job-submitted", jobId, runId, queue: settings.queue.value, definition, archive: s3Url(workdir) }, { stage: "AWS Batch Job ID:", detail: jobId });
+  if (jobName) reporter.stage("AWS Batch job name:", `${jobName} (run id ${runId})`);
   const record = newJobRecord({ ...submitted, runId, location, archive: workdir, region: aws.region, queue: settings.queue.value, image: settings.image.value, at: new Date().toISOString() });
   await saveNewRecord(record, deps.records, s3, reporter);
-  return { id: submitted.jobId, runId, workdir, keeper: new RecordKeeper(deps.records, submitted.jobId, record, reporter) };
+  return { id: submitted.jobId, runId, workdir, keeper: new RecordKeeper(deps.records, submitted.jobId, record, reporter), submitted };
+}
+
+/** HeadBucket, and beside it the pre-flight check (unless --no-preflight); a bucket problem is told first (C41). */
+async function checksBeforeUpload(s3: S3Client, request: RunRequest, deps: RunDeps): Promise<void> {
+  const { settings } = request;
+  const checks = await Promise.allSettled([
+    checkBucket(s3, settings.bucket.value.bucket),
+    settings.preflight.value &&
+      preflight(deps.aws, deps.reporter, deps.cache, { queue: settings.queue.value, definition: settings.job.value, vcpus: settings.vcpus.value, memoryMiB: settings.memoryMiB.value }),
+  ]);
+  for (const check of checks) if (check.status === "rejected") throw check.reason;
 }
 
 interface UploadPlace {
@@ -166,15 +199,24 @@ async function upload(io: { s3: S3Client; reporter: Reporter; beforeJob: BeforeJ
   }
 }
 
+/** A job as submitted: its id, the definition and command it runs, and the request (sent again to a fallback queue). */
+interface Submitted {
+  jobId: string;
+  definition: string;
+  command: string[];
+  input: SubmitJobCommandInput;
+}
+
 interface SubmissionInput {
   runId: string;
+  jobName?: string;
   environment: ReturnType<typeof containerEnvironment>;
   location: BuildRoot;
   plan: BuildPlan;
 }
 
 /** The job definition, then SubmitJob; any failure ends with the Nextstrain CLI's words (C67). */
-async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJob, job: SubmissionInput): Promise<{ jobId: string; definition: string; command: string[] }> {
+async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJob, job: SubmissionInput): Promise<Submitted> {
   const { settings } = request;
   try {
     const batch = await deps.aws.batch();
@@ -182,6 +224,10 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
     await warnIfCredentialsExpire(deps.credentials, { batch, definition }, deps);
     const input = submitJobInput({
       runId: job.runId,
+      jobName: job.jobName,
+      tags: { ...defaultTags(PACKAGE.version, job.location.buildRoot, job.runId), ...settings.tags.value },
+      timeoutSeconds: settings.timeout.value,
+      retries: settings.retries.value,
       queue: settings.queue.value,
       definition,
       environment: job.environment,
@@ -190,8 +236,8 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
       remoteWorkdir: containerWorkingDir(job.location),
       argv: job.plan.argv,
     });
-    const jobId = await beforeJob.submit(() => submitJob(batch, input, deps.aws.region, { clock: deps.clock }));
-    return { jobId, definition, command: input.containerOverrides?.command ?? [] };
+    const jobId = await beforeJob.submit(() => submitTagged(batch, input, deps));
+    return { jobId, definition, command: input.containerOverrides?.command ?? [], input };
   } catch (error) {
     // A UserError keeps its class, so the command can still say which setting named a missing resource.
     if (error instanceof UserError) {
@@ -200,6 +246,33 @@ async function submission(request: RunRequest, deps: RunDeps, beforeJob: BeforeJ
     }
     throw new UserError(`${describeAwsError(error)}\n\nJob submission failed!`);
   }
+}
+
+/**
+ * SubmitJob; when tagging is not permitted (tags at submission need
+ * batch:TagResource, https://docs.aws.amazon.com/batch/latest/userguide/supported-iam-actions-resources.html),
+ * once more without tags, after a warning. Refused, so no job was made.
+ */
+async function submitTagged(batch: BatchClient, input: SubmitJobCommandInput, deps: RunDeps): Promise<string> {
+  try {
+    return await submitJob(batch, input, deps.aws.region, { clock: deps.clock });
+  } catch (error) {
+    if (!(awsErrorName(error) === "AccessDeniedException" && /TagResource/.test(describeAwsError(error)))) throw error;
+    deps.reporter.warn(`Not tagging the job: this identity may not tag AWS Batch jobs (batch:TagResource). ${describeAwsError(error)}`);
+    delete input.tags;
+    delete input.propagateTags;
+    return submitJob(batch, input, deps.aws.region, { clock: deps.clock });
+  }
+}
+
+/** `--name` as Batch takes it; said when it had to change. */
+function jobNameOf(settings: Settings, reporter: Reporter): string | undefined {
+  const given = settings.name.value;
+  if (given === undefined) return undefined;
+  const name = batchJobName(given);
+  if (name === undefined) throw new UserError(`The job name "${given}" (${settings.name.origin}) has no letter or digit to name an AWS Batch job by.`, "Give --name a name with letters, digits, hyphens or underscores.");
+  if (name !== given) reporter.warn(`The job name "${given}" is "${name}" in AWS Batch, whose names take letters, digits, hyphens and underscores only (at most ${JOB_NAME_MAX}).`);
+  return name;
 }
 
 async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promise<Job> {
@@ -232,8 +305,9 @@ async function attach(jobId: string, request: RunRequest, deps: RunDeps): Promis
     );
   }
   await checkBucket(await aws.s3(), workdir.bucket);
-  reporter.emit({ type: "job-attached", jobId, runId: detail.jobName, status: state.status, archive: s3Url(workdir) }, { stage: `Job is ${state.status}` });
-  return { id: jobId, runId: detail.jobName, workdir, state, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
+  const runId = runIdOf(workdir, detail.jobName);
+  reporter.emit({ type: "job-attached", jobId, runId, status: state.status, archive: s3Url(workdir) }, { stage: `Job is ${state.status}` });
+  return { id: jobId, runId, workdir, state, keeper: new RecordKeeper(deps.records, jobId, local, reporter) };
 }
 
 async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<number> {
@@ -261,13 +335,15 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
     void keeper.seen(latest);
   };
   try {
+    const waiting = waitingRules(request.settings, aws, batch, job.id, deps.clock);
     const final = await timedStage("watch", deps, (staged) =>
-      followJob(job.id, { batch, logs: aws.logs, reporter: staged, clock: deps.clock }, { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate }),
+      followJob(job.id, { batch, logs: aws.logs, reporter: staged, clock: deps.clock }, { logs: request.logs, shownStatus: state?.status, signal: control.signal, onUpdate, waiting }),
     );
     job.state = final;
+    if (!fallsBack(job, request)) await removeKeptEnvd(final, deps);
     const { location } = request;
     const spec = request.download;
-    if (spec !== false && location && !control.stopSent && !final.stoppedByUser) {
+    if (spec !== false && location && !control.stopSent && !final.stoppedByUser && !fallsBack(job, request)) {
       // Control-C and SIGTERM stop it with the command that finishes it; Control-Z and SIGHUP still detach.
       const download = { jobId: job.id, signals: deps.signals, signal: control.signal };
       const s3 = await aws.s3();
@@ -287,4 +363,35 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
   }
 }
 
+/** Removes the env.d archive (the job's variables, secrets included) that a job which could run again was told to keep. */
+async function removeKeptEnvd(job: JobState, deps: RunDeps): Promise<void> {
+  const location = parseS3ObjectUrl(keptEnvd(job.detail.container?.environment) ?? "");
+  if (!location) return;
+  await deleteObject(await deps.aws.s3(), location, { clock: deps.clock }).catch((error: unknown) =>
+    deps.reporter.warn(`Could not remove ${s3Url(location)}, which holds the job's variables (${describeAwsError(error)}). Remove it with: aws s3 rm ${shellQuote(s3Url(location))}`),
+  );
+}
 
+/** Whether the ended job goes to the fallback queue: submitted by this run, every attempt lost to the infrastructure, not yet fallen back. */
+function fallsBack(job: Job, request: RunRequest): boolean {
+  return request.settings.fallbackQueue.value !== undefined && job.submitted !== undefined && !job.fellBack && job.state !== undefined && lostToInfrastructure(job.state);
+}
+
+/** The same request to the fallback queue, with its own record; the new job. */
+async function fallBack(job: Job, request: RunRequest, deps: RunDeps): Promise<Job> {
+  const { reporter, aws } = deps;
+  const queue = request.settings.fallbackQueue.value as string;
+  const submitted = job.submitted as Submitted;
+  const jobId = await submitToFallback(await aws.batch(), submitted.input, queue, { region: aws.region, reporter, clock: deps.clock });
+  reporter.stage("AWS Batch Job ID:", jobId);
+  const previous = job.keeper.record;
+  const now = new Date().toISOString();
+  const record = previous && { ...previous, jobId, queue, status: "SUBMITTED", statusReason: undefined, exitCode: undefined, startedAt: undefined, submittedAt: now, updatedAt: now };
+  if (record) await saveNewRecord(record, deps.records, await aws.s3(), reporter);
+  return { ...job, id: jobId, state: undefined, keeper: new RecordKeeper(deps.records, jobId, record, reporter), fellBack: true };
+}
+
+/** The run id of an attached job: from its archive's name, `<prefix><run-id>.zip`, since its job name may be a --name. */
+function runIdOf(workdir: S3Location, jobName: string | undefined): string | undefined {
+  return /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.zip$/.exec(workdir.key)?.[1] ?? jobName;
+}

@@ -39,6 +39,8 @@ export interface JobRecord {
   status: string;
   statusReason?: string;
   exitCode?: number;
+  /** When its container started (the last attempt's), as AWS Batch says; none while it waits. */
+  startedAt?: string;
   updatedAt: string;
   /** Whether the results of the finished job have been downloaded (or there were none to download). */
   downloaded: boolean;
@@ -76,6 +78,7 @@ export function parseRecord(text: string): JobRecord | string {
   if (typeof record.downloaded !== "boolean") return `"downloaded" is not true or false`;
   if (record.exitCode !== undefined && !Number.isInteger(record.exitCode)) return `"exitCode" is not a whole number`;
   if (record.forgottenAt !== undefined && typeof record.forgottenAt !== "string") return `"forgottenAt" is not text`;
+  if (record.startedAt !== undefined && typeof record.startedAt !== "string") return `"startedAt" is not text`;
   if (record.end !== undefined && !JOB_ENDS.includes(record.end as string)) return `"end" is not one of ${JOB_ENDS.join(", ")}`;
   return record as unknown as JobRecord;
 }

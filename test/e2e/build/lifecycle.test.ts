@@ -105,9 +105,9 @@ describe("build --aws-batch", () => {
 });
 
 describe("jobs that do not end well", () => {
-  it("shows why a job is stuck RUNNABLE as soon as Batch says (C82, docs/architecture.md#aws-facts)", async () => {
+  it("shows why a job is stuck RUNNABLE as soon as Batch says, and with --keep-waiting waits on (C82, docs/architecture.md#aws-facts)", async () => {
     const dir = scriptBuild("stuck", "echo never");
-    const running = startNextstrainTs([...SCRIPT, "--cpus", "4096", dir]);
+    const running = startNextstrainTs([...SCRIPT, "--no-preflight", "--keep-waiting", "--cpus", "4096", dir]);
     await running.waitFor(/Job is waiting: MISCONFIGURATION:JOB_RESOURCE_REQUIREMENT/);
     await running.waitFor(/more vCPUs or memory than the queue's compute environments offer/);
     expect(running.stdout()).not.toMatch(/Job (SUCCEEDED|FAILED)/);

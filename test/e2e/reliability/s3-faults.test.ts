@@ -113,7 +113,9 @@ describe("R1: S3 faults during upload and download", () => {
     expect(faulty.stdout).toContain(`unzipping: ${path.join(second, "results", "r40.txt")}`);
     // One notice for the upload, one for the download: not one per retry.
     expect(faulty.stderr.match(/S3 did not answer/g)).toHaveLength(2);
-  });
+    // Two whole builds of a large tree, one under faults: on a loaded machine, with the
+    // other end-to-end files running beside it, they take longer than the default minute.
+  }, 120_000);
 
   it("resumes after the connection is lost for 30 s mid-upload, without resending stored parts", async () => {
     const dir = bigTree("r1-blackout");

@@ -1,7 +1,7 @@
 import { BatchClient, DescribeJobDefinitionsCommand, RegisterJobDefinitionCommand, type JobDefinition } from "@aws-sdk/client-batch";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { definitionFor, submitJobInput } from "../../../src/runner/submit.js";
+import { batchJobName, defaultTags, definitionFor, submitJobInput } from "../../../src/runner/submit.js";
 import { UserError } from "../../../src/errors.js";
 
 const batch = mockClient(BatchClient);
@@ -17,6 +17,8 @@ describe("SubmitJob request shape (C68)", () => {
     environment: [{ name: "NEXTSTRAIN_AWS_BATCH_WORKDIR_URL", value: "s3://b/6116f3e3-9bc0-4769-99e3-adb71b4d82c0.zip" }],
     remoteWorkdir: "/nextstrain/build/phylogenetic",
     argv: ["snakemake", "--forceall", "--cores=8", "--printshellcmds"],
+    tags: { "nextstrain-ts:tool": "nextstrain-ts" },
+    retries: 0,
   };
 
   it("names the job after the run id and runs the entrypoint with env --chdir", () => {
@@ -32,6 +34,40 @@ describe("SubmitJob request shape (C68)", () => {
         ],
         command: ["/sbin/entrypoint-aws-batch", "env", "--chdir", "/nextstrain/build/phylogenetic", "--", "snakemake", "--forceall", "--cores=8", "--printshellcmds"],
       },
+      tags: { "nextstrain-ts:tool": "nextstrain-ts" },
+      propagateTags: true,
+    });
+  });
+
+  it("takes a readable name, a timeout, and retries only infrastructure losses", () => {
+    const input = submitJobInput({ ...base, jobName: "ncov-europe", timeoutSeconds: 7200, retries: 2 });
+    expect(input.jobName).toBe("ncov-europe");
+    expect(input.timeout).toEqual({ attemptDurationSeconds: 7200 });
+    expect(input.retryStrategy).toEqual({
+      attempts: 3,
+      evaluateOnExit: [
+        { onStatusReason: "Host EC2*", action: "RETRY" },
+        { onReason: "*", action: "EXIT" },
+      ],
+    });
+    expect(submitJobInput(base)).not.toHaveProperty("retryStrategy");
+    expect(submitJobInput(base)).not.toHaveProperty("timeout");
+  });
+
+  it.each([
+    ["ncov europe/2026", "ncov-europe-2026"],
+    ["--weekly", "weekly"],
+    ["ok_name-1", "ok_name-1"],
+    ["x".repeat(200), "x".repeat(128)],
+    ["???", undefined],
+  ])("names %j as %j in Batch", (given, name) => expect(batchJobName(given)).toBe(name));
+
+  it("tags every job with the tool, its version, the build directory and the run id", () => {
+    expect(defaultTags("1.2.3", "/home/me/zika tutorial", "6116f3e3")).toEqual({
+      "nextstrain-ts:tool": "nextstrain-ts",
+      "nextstrain-ts:version": "1.2.3",
+      "nextstrain-ts:build": "zika tutorial",
+      "nextstrain-ts:run-id": "6116f3e3",
     });
   });
 
