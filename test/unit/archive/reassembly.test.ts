@@ -112,3 +112,41 @@ describe("an archive reassembled from the previous one (P6)", () => {
     infoZip("unzip", ["-tq", assembled]);
   });
 });
+
+describe("relocatedRecord", () => {
+  /** A central record named `a` with these 32-bit size and offset fields and, when given, a ZIP64 extra field of these values. */
+  function record(fields: { size: number; compressed: number; offset: number }, zip64: number[] = []): Buffer {
+    const extra = zip64.length > 0 ? Buffer.alloc(4 + 8 * zip64.length) : Buffer.alloc(0);
+    if (zip64.length > 0) {
+      extra.writeUInt16LE(1, 0);
+      extra.writeUInt16LE(8 * zip64.length, 2);
+      zip64.forEach((value, i) => extra.writeBigUInt64LE(BigInt(value), 4 + 8 * i));
+    }
+    const buffer = Buffer.alloc(46 + 1 + extra.length);
+    buffer.writeUInt32LE(0x02014b50, 0);
+    buffer.writeUInt32LE(fields.compressed, 20);
+    buffer.writeUInt32LE(fields.size, 24);
+    buffer.writeUInt16LE(1, 28);
+    buffer.writeUInt16LE(extra.length, 30);
+    buffer.writeUInt32LE(fields.offset, 42);
+    buffer.write("a", 46);
+    extra.copy(buffer, 47);
+    return buffer;
+  }
+  const MAGIC = 0xffffffff;
+
+  it("moves the offset field of a classic record, and nothing else", () => {
+    const before = record({ size: 10, compressed: 8, offset: 5000 });
+    const after = relocatedRecord(before, 1234);
+    expect(after.readUInt32LE(42)).toBe(1234);
+    expect(Buffer.concat([after.subarray(0, 42), after.subarray(46)])).toEqual(Buffer.concat([before.subarray(0, 42), before.subarray(46)]));
+  });
+
+  it("moves the offset inside the ZIP64 extra field, after the sizes that are there too", () => {
+    const after = relocatedRecord(record({ size: MAGIC, compressed: MAGIC, offset: MAGIC }, [2 ** 33, 2 ** 32 + 1, 2 ** 34]), 2 ** 32 + 7);
+    expect(after.readUInt32LE(42)).toBe(MAGIC);
+    expect([0, 1, 2].map((i) => Number(after.readBigUInt64LE(47 + 4 + 8 * i)))).toEqual([2 ** 33, 2 ** 32 + 1, 2 ** 32 + 7]);
+    const offsetOnly = relocatedRecord(record({ size: 10, compressed: 8, offset: MAGIC }, [2 ** 34]), 99);
+    expect(Number(offsetOnly.readBigUInt64LE(47 + 4))).toBe(99);
+  });
+});
