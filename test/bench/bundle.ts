@@ -9,10 +9,10 @@ import { fileURLToPath } from "node:url";
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const BUILD_DIR = join(HERE, "../../node_modules/.cache/nextstrain-ts-bench");
 
-export type Driver = "upload" | "download" | "follow-logs";
+export type Driver = "upload" | "download" | "follow-logs" | "rerun";
 
 export async function bundleDrivers(): Promise<Record<Driver, string>> {
-  const drivers: Driver[] = ["upload", "download", "follow-logs"];
+  const drivers: Driver[] = ["upload", "download", "follow-logs", "rerun"];
   await build({
     entryPoints: drivers.map((name) => join(HERE, "drivers", `${name}.ts`)),
     outdir: BUILD_DIR,

@@ -4,6 +4,7 @@ import type { DownloadFigures } from "./download.js";
 import type { LevelFigures } from "./levels.js";
 import type { LogFigures } from "./logs.js";
 import type { Machine } from "./machine.js";
+import type { RerunFigures } from "./rerun.js";
 import type { StartupFigures } from "./startup.js";
 import type { UploadFigures } from "./upload.js";
 
@@ -16,6 +17,8 @@ export interface Results {
   levels?: LevelFigures[];
   startup?: StartupFigures;
   upload: UploadFigures[];
+  /** P6: re-runs after small edits, against a full upload of the same tree. */
+  rerun: RerunFigures[];
   download: DownloadFigures[];
   logs?: LogFigures;
   /** P5: 100,000 small files (upload, then download). */
@@ -46,6 +49,7 @@ export function renderMarkdown(results: Results): string {
     );
     parts.push(table(["link", "method", "wall s", "stage s", "archive MiB", "peak RSS MB", "ours ÷ zip -0, ÷ zip -1"], rows));
   }
+  if ((results.rerun ?? []).length > 0) parts.push("", "## Re-runs (P6)", "", rerunTable(results.rerun));
   for (const figures of results.download) parts.push("", `## Download (P2), from ${figures.server}`, "", downloadTable(figures));
   if (results.startup) {
     const { startup } = results;
@@ -84,4 +88,21 @@ function downloadTable(figures: DownloadFigures): string {
     "",
     `Bytes fetched ÷ needed: ${figures.ratios.bytesVsNeeded}; time ÷ baseline: ${figures.ratios.timeVsBaseline}.`,
   ].join("\n");
+}
+
+function rerunTable(figures: readonly RerunFigures[]): string {
+  const rows = figures.flatMap((link) => [
+    [link.link, "first run (full, nothing recorded)", "", "", link.firstRun.seconds, "", link.firstRun.sentMiB, "", "", "", ""],
+    ...link.scenarios.flatMap((scenario) =>
+      (["incremental", "full"] as const).map((mode) => {
+        const m = scenario.median[mode];
+        const ratios = mode === "incremental" ? [scenario.ratios.time, `${scenario.ratios.sentVsEdited} (${scenario.ratios.sentButCentralVsEdited})`] : ["", ""];
+        return [link.link, scenario.name, `${scenario.editedFiles} (${scenario.editedCompressedMiB} MiB deflated)`, mode === "incremental" ? "re-run" : "--full-upload", m.seconds, m.stageSeconds, m.sentMiB, m.copiedMiB, m.peakRssMB, ...ratios];
+      }),
+    ),
+  ]);
+  const reasons = figures.flatMap((link) => link.scenarios.flatMap((scenario) => scenario.fullReasons.map((reason) => `${link.link}, ${scenario.name}: a re-run fell back to a full upload (${reason})`)));
+  const central = figures.map((link) => `${link.link}: ${link.centralDirectoryMiB} MiB`).join(", ");
+  const header = ["link", "scenario", "files edited", "upload", "wall s", "stage s", "sent MiB", "copied MiB", "peak RSS MB", "time ÷ full", "sent ÷ edited (without the central directory)"];
+  return [table(header, rows), "", `Central directory of the previous archive (sent whole by every re-run): ${central}.`, ...reasons.map((line) => `\n${line}`)].join("\n");
 }
