@@ -6,14 +6,15 @@
  * Every copy carries `x-amz-copy-source-if-match` with the ETag the source had
  * when it was read, so a source that changed meanwhile fails the copy (412
  * PreconditionFailed) rather than putting other bytes into the new archive; a
- * source removed meanwhile fails it too (404). Both are told apart as
- * CopySourceChanged, on which the caller uploads everything instead.
+ * source removed meanwhile fails it too (404). These, and any other refusal
+ * that retries did not overcome (access to the source denied...), are a
+ * CopyFailed saying why, on which the caller uploads everything instead.
  * https://docs.aws.amazon.com/AmazonS3/latest/API/API_UploadPartCopy.html
  * (Each copied part but the last must be 5 MiB to 5 GiB, as sent ones; the
  * caller's plan sees to that.)
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import { awsErrorName, httpStatus } from "./errors.js";
+import { awsErrorName, describeAwsError, httpStatus } from "./errors.js";
 import { withRetries, type RetryHooks } from "./retry.js";
 import type { S3Location } from "./s3.js";
 
@@ -31,11 +32,15 @@ export interface CompletedPart {
   ETag: string;
 }
 
-/** The source of a copy is gone or no longer the one that was read: nothing wrong was stored, but the copy cannot go on. */
-export class CopySourceChanged extends Error {
-  constructor(readonly source: S3Location, readonly gone: boolean) {
-    super(`s3://${source.bucket}/${source.key} ${gone ? "is gone" : "changed"} while parts were copied from it`);
-    this.name = "CopySourceChanged";
+/** A copy that did not go through: the source changed, vanished, or S3 refused it otherwise. Nothing wrong was stored. */
+export class CopyFailed extends Error {
+  constructor(
+    readonly source: S3Location,
+    /** "changed", "vanished", or what S3 answered. */
+    readonly why: string,
+  ) {
+    super(`copying from s3://${source.bucket}/${source.key} failed: ${why}`);
+    this.name = "CopyFailed";
   }
 }
 
@@ -69,7 +74,7 @@ export async function copyParts(client: S3Client, target: CopyTarget, copy: Copi
         completed.push({ PartNumber: target.firstPart + index, ETag: answer.CopyPartResult?.ETag ?? "" });
       } catch (error) {
         next = copy.ranges.length; // the other workers stop too
-        throw sourceProblem(error, copy.source) ?? error;
+        throw options.signal?.aborted ? error : new CopyFailed(copy.source, why(error));
       }
     }
   };
@@ -77,10 +82,10 @@ export async function copyParts(client: S3Client, target: CopyTarget, copy: Copi
   return completed;
 }
 
-/** A failed copy because of its source: 412 (changed) or 404 (gone). */
-function sourceProblem(error: unknown, source: S3Location): CopySourceChanged | undefined {
+/** Why a copy failed: its source changed (412) or vanished (404), or what S3 said. */
+function why(error: unknown): string {
   const name = awsErrorName(error);
-  if (name === "PreconditionFailed" || httpStatus(error) === 412) return new CopySourceChanged(source, false);
-  if (name === "NoSuchKey" || name === "NotFound") return new CopySourceChanged(source, true);
-  return undefined;
+  if (name === "PreconditionFailed" || httpStatus(error) === 412) return "changed";
+  if (name === "NoSuchKey" || name === "NotFound") return "vanished";
+  return describeAwsError(error);
 }

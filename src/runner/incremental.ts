@@ -11,7 +11,7 @@ import { relocatedRecord } from "../archive/zip-records.js";
 import { planReuse, type CopiedPart } from "../archive/reuse-plan.js";
 import { reusableEntries } from "../archive/reusable-members.js";
 import type { ZipMember } from "../archive/zip-member.js";
-import { centralRecord, readZipDirectory, ZipFormatError, type ZipDirectory, type ZipEntry } from "../archive/zip-reader.js";
+import { centralRecord, readZipDirectory, type ZipDirectory, type ZipEntry } from "../archive/zip-reader.js";
 import type { RetryHooks } from "../aws/retry.js";
 import { headObject, openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
 import type { ArchiveRecord, FileFacts, SeenObject } from "../state/archive-records.js";
@@ -33,26 +33,34 @@ export interface IncrementalUpload {
 
 type ReadHooks = Pick<RetryHooks, "onRetry" | "signal">;
 
+/** The previous run's archive as S3 holds it: as recorded, and its central directory with the records' bytes. */
+export interface PreviousArchive {
+  seen: SeenObject;
+  directory: ZipDirectory;
+}
+
 /** The previous run's archive, as the record names it, if S3 still holds it unchanged; else why not. */
-export async function openPrevious(s3: S3Client, record: ArchiveRecord | undefined, hooks: ReadHooks): Promise<{ seen: SeenObject; directory: ZipDirectory } | string> {
+export async function openPrevious(s3: S3Client, record: ArchiveRecord | undefined, hooks: ReadHooks): Promise<PreviousArchive | string> {
   if (record === undefined) return "no earlier run of this directory is recorded";
   const seen = record.archive;
   if (seen === undefined) return "the results of the last run from this directory were not downloaded";
   const location: S3Location = { bucket: seen.bucket, key: seen.key };
-  const head = await headObject(s3, location, hooks);
-  if (head === undefined) return `the previous run's archive ${s3Url(location)} is gone`;
-  if (head.etag !== seen.etag || head.size !== seen.size) return `the previous run's archive ${s3Url(location)} changed since its results were downloaded`;
   try {
+    const head = await headObject(s3, location, hooks);
+    if (head === undefined) return `the previous run's archive ${s3Url(location)} is gone`;
+    if (head.etag !== seen.etag || head.size !== seen.size) return `the previous run's archive ${s3Url(location)} changed since its results were downloaded`;
     const source = await openObjectRanges(s3, location, hooks, head);
     return { seen, directory: await readZipDirectory(source, { keepCentral: true }) };
   } catch (error) {
-    if (error instanceof ZipFormatError) return `the previous run's archive ${s3Url(location)} cannot be read (${error.message})`;
-    throw error;
+    // Reusing it only saves work: anything in the way (a damaged archive, no access to it) means a full upload, unless the user stopped.
+    if (hooks.signal?.aborted) throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return `the previous run's archive ${s3Url(location)} cannot be read (${detail})`;
   }
 }
 
 /** The upload of `members` given the previous archive: which members are copied, which sent. */
-export async function chooseUpload(previous: { seen: SeenObject; directory: ZipDirectory }, members: readonly ZipMember[], facts: FileFacts): Promise<UploadChoice> {
+export async function chooseUpload(previous: PreviousArchive, members: readonly ZipMember[], facts: FileFacts): Promise<UploadChoice> {
   const { directory } = previous;
   const vouch = (member: ZipMember, crc32: number) => facts.vouches(member.name, member.size, member.mtime.getTime(), crc32);
   const reusable = await reusableEntries(directory.entries, members, vouch);

@@ -19,7 +19,7 @@ import { walkTree, type ExcludePredicate, type SkipReason } from "../archive/wal
 import { workdirMembers, type OverlayVolume } from "../archive/workdir-archive.js";
 import type { WrittenMember, ZipMember } from "../archive/zip-member.js";
 import { writeZip, type ZipWriterOptions } from "../archive/zip-writer.js";
-import { CopySourceChanged, type CopiedParts } from "../aws/s3-copy.js";
+import { CopyFailed, type CopiedParts } from "../aws/s3-copy.js";
 import { uploadStream, type S3Location, type UploadResult } from "../aws/s3.js";
 import { FileFacts, type ArchiveRecords } from "../state/archive-records.js";
 import { liveHolder } from "../state/download-lock.js";
@@ -136,8 +136,9 @@ class WorkdirUpload {
       for (const { member, crc32 } of reused) this.facts.add(member.name, member.size, member.mtime.getTime(), crc32);
       return result;
     } catch (error) {
-      if (!(error instanceof CopySourceChanged)) throw error;
-      return this.full(toAsync(walked), `the previous run's archive ${error.gone ? "vanished" : "changed"} while it was copied`, total);
+      if (!(error instanceof CopyFailed)) throw error;
+      const reason = ["changed", "vanished"].includes(error.why) ? `the previous run's archive ${error.why} while it was copied` : `copying from the previous run's archive failed: ${error.why}`;
+      return this.full(toAsync(walked), reason, total);
     }
   }
 

@@ -1,6 +1,6 @@
 // Uploads that start with parts copied inside S3 from an earlier object (P6):
 // the copies carry the source's ETag as a condition, number the first parts,
-// and a source that changed (412) or vanished (404) is told apart.
+// and a source that changed (412), vanished (404) or was refused is told apart.
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -13,7 +13,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
 import { beforeEach, describe, expect, it } from "vitest";
-import { CopySourceChanged } from "../../../src/aws/s3-copy.js";
+import { CopyFailed } from "../../../src/aws/s3-copy.js";
 import { headObject, uploadStream } from "../../../src/aws/s3.js";
 
 const s3 = mockClient(S3Client);
@@ -60,15 +60,16 @@ describe("uploadStream with parts copied first", () => {
   });
 
   it.each([
-    ["changed (412 PreconditionFailed)", failure("PreconditionFailed", 412), false],
-    ["gone (404 NoSuchKey)", failure("NoSuchKey", 404), true],
-  ])("fails with CopySourceChanged when the source %s, and aborts the upload", async (_, error, gone) => {
+    ["changed (412 PreconditionFailed)", failure("PreconditionFailed", 412), "changed"],
+    ["vanished (404 NoSuchKey)", failure("NoSuchKey", 404), "vanished"],
+    ["may not be read (403 AccessDenied)", failure("AccessDenied", 403), expect.not.stringMatching(/^(changed|vanished)$/)],
+  ])("fails with CopyFailed when the source %s, and aborts the upload", async (_, error, why) => {
     s3.on(UploadPartCopyCommand).rejects(error);
     s3.on(AbortMultipartUploadCommand).resolves({});
     const copyFirst = { source, etag: '"old"', ranges: [{ start: 0, end: 6 * MiB }] };
     const upload = uploadStream(client, target, bytes(1000), { copyFirst, clock: noSleep });
-    await expect(upload).rejects.toBeInstanceOf(CopySourceChanged);
-    await expect(upload).rejects.toMatchObject({ gone, source });
+    await expect(upload).rejects.toBeInstanceOf(CopyFailed);
+    await expect(upload).rejects.toMatchObject({ why, source });
     expect(s3.commandCalls(UploadPartCopyCommand)).toHaveLength(1);
     expect(s3.commandCalls(CompleteMultipartUploadCommand)).toHaveLength(0);
     expect(s3.commandCalls(AbortMultipartUploadCommand)).toHaveLength(1);
