@@ -48,6 +48,19 @@ export function renderMarkdown(results: Results): string {
       Object.entries(figures.median).map(([name, m]) => [figures.link, name, m.seconds, m.stageSeconds, m.archiveMB, m.peakRssMB, name === "ours" ? `${figures.ratios.oursVsZip0} / ${figures.ratios.oursVsZip1}` : ""]),
     );
     parts.push(table(["link", "method", "wall s", "stage s", "archive MiB", "peak RSS MB", "ours ÷ zip -0, ÷ zip -1"], rows));
+    const limits = results.upload.filter((figures) => figures.limit !== undefined);
+    if (limits.length > 0) {
+      parts.push("", "What the machine allows (P1): the larger of the archive over the link's rate and our upload's CPU time over the cores.", "");
+      parts.push(
+        table(
+          ["link", "archive ÷ rate s", "CPU s ÷ cores", "limit s", "ours s", "ours ÷ limit"],
+          limits.map((figures) => {
+            const limit = figures.limit as NonNullable<UploadFigures["limit"]>;
+            return [figures.link, limit.linkSeconds ?? "", `${limit.cpuSeconds} ÷ ${limit.cores}`, limit.seconds, figures.median.ours?.seconds, limit.oursVsLimit];
+          }),
+        ),
+      );
+    }
   }
   if ((results.rerun ?? []).length > 0) parts.push("", "## Re-runs (P6)", "", rerunTable(results.rerun));
   for (const figures of results.download) parts.push("", `## Download (P2), from ${figures.server}`, "", downloadTable(figures));
@@ -103,6 +116,13 @@ function rerunTable(figures: readonly RerunFigures[]): string {
   ]);
   const reasons = figures.flatMap((link) => link.scenarios.flatMap((scenario) => scenario.fullReasons.map((reason) => `${link.link}, ${scenario.name}: a re-run fell back to a full upload (${reason})`)));
   const central = figures.map((link) => `${link.link}: ${link.centralDirectoryMiB} MiB`).join(", ");
+  const copies = figures.map((link) => `${link.link}: ${link.serverCopySeconds ?? "?"} s`).join(", ");
   const header = ["link", "scenario", "files edited", "upload", "wall s", "stage s", "sent MiB", "copied MiB", "peak RSS MB", "time ÷ full", "sent ÷ edited (without the central directory)"];
-  return [table(header, rows), "", `Central directory of the previous archive (sent whole by every re-run): ${central}.`, ...reasons.map((line) => `\n${line}`)].join("\n");
+  return [
+    table(header, rows),
+    "",
+    `Central directory of the previous archive (sent whole by every re-run): ${central}.`,
+    `The server's own cost of copying the whole previous archive into a new object (one UploadPartCopy, completed; a bound on any re-run here): ${copies}.`,
+    ...reasons.map((line) => `\n${line}`),
+  ].join("\n");
 }

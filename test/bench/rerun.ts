@@ -4,6 +4,7 @@
 // files: each time the re-run's upload (copying the unchanged members inside
 // S3) alternates with a full upload of the same tree (--full-upload), both
 // from the same record. Bytes sent and copied come from the tool.
+import { CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCopyCommand } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -49,6 +50,12 @@ export interface RerunFigures {
   firstRun: { seconds: number; sentMiB: number };
   /** The previous archive's central directory, about what every re-run sends besides the changed members. */
   centralDirectoryMiB: number;
+  /**
+   * The server's own cost of a copy: one multipart upload of the whole
+   * previous archive as one UploadPartCopy, completed (median seconds). No
+   * re-run against this server can be faster; S3 copies inside itself.
+   */
+  serverCopySeconds: number;
   scenarios: RerunScenario[];
 }
 
@@ -96,7 +103,10 @@ export async function benchRerun(context: BenchContext, dataset: Dataset, link: 
   try {
     const first = await sample(previousKey, "incremental");
     await driver(previousKey, "record-previous");
-    const centralBytes = (await readZipDirectory(await openObjectRanges(context.s3, { bucket: BUCKET, key: previousKey }))).centralDirectorySize;
+    const previous = await openObjectRanges(context.s3, { bucket: BUCKET, key: previousKey });
+    const centralBytes = (await readZipDirectory(previous)).centralDirectorySize;
+    const copySeconds: number[] = [];
+    for (let run = 0; run < context.runs; run++) copySeconds.push(await serverCopy(context, previousKey, previous.size));
     const recordFile = new ArchiveRecords(archivesDir).fileOf(tree);
     const record = readFileSync(recordFile);
     const candidates = textFiles(tree);
@@ -121,13 +131,25 @@ export async function benchRerun(context: BenchContext, dataset: Dataset, link: 
       // The next scenario starts from the same previous archive; these edits stay.
     }
     const firstRun = { seconds: round(first.seconds), sentMiB: round(first.sentBytes / MiB) };
-    return { dataset: dataset.name, link: link.name, firstRun, centralDirectoryMiB: round(centralBytes / MiB), scenarios };
+    return { dataset: dataset.name, link: link.name, firstRun, centralDirectoryMiB: round(centralBytes / MiB), serverCopySeconds: round(median(copySeconds)), scenarios };
   } finally {
     await proxy?.close();
     await deleteObject(context, previousKey).catch(() => undefined);
     rmSync(tree, { recursive: true, force: true });
     rmSync(archivesDir, { recursive: true, force: true });
   }
+}
+
+/** Seconds the server takes to make a new object from the whole of `key` with one UploadPartCopy. */
+async function serverCopy(context: BenchContext, key: string, size: number): Promise<number> {
+  const target = `${key}-server-copy`;
+  const started = performance.now();
+  const { UploadId } = await context.s3.send(new CreateMultipartUploadCommand({ Bucket: BUCKET, Key: target }));
+  const copied = await context.s3.send(new UploadPartCopyCommand({ Bucket: BUCKET, Key: target, UploadId, PartNumber: 1, CopySource: `${BUCKET}/${key}`, CopySourceRange: `bytes=0-${size - 1}` }));
+  await context.s3.send(new CompleteMultipartUploadCommand({ Bucket: BUCKET, Key: target, UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult?.ETag }] } }));
+  const seconds = (performance.now() - started) / 1000;
+  await deleteObject(context, target);
+  return seconds;
 }
 
 function summarize(name: string, editedFiles: number, compressed: number, centralBytes: number, runs: RerunScenario["runs"]): RerunScenario {

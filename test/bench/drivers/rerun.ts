@@ -20,6 +20,6 @@ if (mode === "record-previous") {
   answer({});
 } else {
   await checkBucket(s3, bucket);
-  const result = await uploadWorkdir({ s3, buildRoot, excludeFromUpload: [], target: { bucket, key }, reporter: silentReporter(), archives, fullUpload: mode === "full" });
+  const result = await uploadWorkdir({ s3, buildRoot, excludeFromUpload: [], overlays: [], target: { bucket, key }, reporter: silentReporter(), archives, fullUpload: mode === "full" });
   answer({ stageSeconds: (performance.now() - started) / 1000, sentBytes: result.bytes, copiedBytes: result.copied, full: result.full ?? null });
 }
