@@ -86,7 +86,7 @@ describe("re-runs (P6)", () => {
     }
     expect(first.manifest).toContain("config/old.yaml");
     expect(readFileSync(path.join(dir, "manifest.txt"), "utf8")).not.toContain("config/old.yaml");
-  });
+  }, 240_000);
 
   it("falls back to a full upload when the previous archive is refused during the copy (412), changed, or gone", async () => {
     const { dir, accessKeyId, env } = reRunBuild("fallbacks");
@@ -109,5 +109,5 @@ describe("re-runs (P6)", () => {
     const gone = await build(dir, env);
     expect(gone.stdout).toContain(`(the previous run's archive s3://${BUCKET}/${changed.archive} is gone).`);
     expect(gone.manifest).toBe(refused.manifest);
-  });
+  }, 240_000);
 });
