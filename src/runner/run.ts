@@ -39,7 +39,7 @@ import type { BuildPlan } from "./plan.js";
 import { batchJobName, defaultTags, definitionFor, JOB_NAME_MAX, submitJobInput } from "./submit.js";
 import { PACKAGE } from "../program.js";
 import type { BatchClient, SubmitJobCommandInput } from "@aws-sdk/client-batch";
-import { uploadEnvd, uploadWorkdir } from "./upload.js";
+import { upload } from "./upload-stage.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
 import { timedStage } from "./stages.js";
@@ -180,46 +180,12 @@ async function checksBeforeUpload(s3: S3Client, request: RunRequest, deps: RunDe
   for (const check of checks) if (check.status === "rejected") throw check.reason;
 }
 
-interface UploadPlace {
-  location: BuildRoot;
-  plan: BuildPlan;
-  workdir: S3Location;
-  envd?: S3Location;
-}
-
-/** The build directory's archive, then the env.d archive when the variables travel in it; each noted so a failure removes it. */
-async function upload(io: UploadIo, place: UploadPlace): Promise<void> {
-  const { s3, reporter, beforeJob, signal, archives, fullUpload } = io;
-  const { location, plan, workdir, envd } = place;
-  const onMultipart = (uploadId: string) => beforeJob.holds({ kind: "upload", location: workdir, uploadId });
-  const { buildRoot } = location;
-  await uploadWorkdir({ s3, buildRoot, excludeFromUpload: plan.excludeFromUpload, overlays: plan.overlays, target: workdir, reporter, signal, onMultipart, archives, fullUpload });
-  beforeJob.holds({ kind: "object", location: workdir });
-  reporter.line(`uploaded: ${s3Url(workdir)}`);
-  if (envd) {
-    // Noted before it is sent: it holds the job's variables, secrets included.
-    beforeJob.holds({ kind: "object", location: envd });
-    await uploadEnvd(s3, envd, plan.env, reporter, signal);
-    reporter.line(`uploaded: ${s3Url(envd)}`);
-  }
-}
-
 /** A job as submitted: its id, the definition and command it runs, and the request (sent again to a fallback queue). */
 interface Submitted {
   jobId: string;
   definition: string;
   command: string[];
   input: SubmitJobCommandInput;
-}
-
-/** What the upload works with: S3, the output, the stage's guard and signal, and the build directory's record. */
-interface UploadIo {
-  s3: S3Client;
-  reporter: Reporter;
-  beforeJob: BeforeJob;
-  signal: AbortSignal;
-  archives?: ArchiveRecords;
-  fullUpload: boolean;
 }
 
 interface SubmissionInput {
