@@ -42,6 +42,7 @@ const SLOW_FILES = [
   "test/e2e/reliability/s3-faults.test.ts",
   "test/e2e/reliability/zip64.test.ts",
   "test/e2e/build/lifecycle.test.ts",
+  "test/e2e/build/re-runs.test.ts",
   "test/e2e/control/job-control.test.ts",
   "test/e2e/reliability/interrupted-download.test.ts",
   "test/e2e/reliability/bad-input.test.ts",

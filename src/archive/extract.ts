@@ -79,6 +79,8 @@ export interface ExtractOptions {
    * answers false, the file is read.
    */
   knownUnchanged?: KnownUnchanged;
+  /** Told of each wanted file member that the local file now holds: left alone as unchanged, or written. */
+  onMatched?: (entry: ZipEntry, localPath: string) => void;
 }
 
 export interface ExtractResult {
@@ -142,6 +144,7 @@ async function changesOf(root: Buffer, entries: readonly ZipEntry[], options: Ex
     const target = joinBytes(root, parts);
     if (isUnchanged(target, entry, options.knownUnchanged) || (await localCrc(target)) === entry.crc32) {
       result.unchanged += 1;
+      if (entry.type === "file") options.onMatched?.(entry, showBytes(target));
       continue;
     }
     changed.push({ entry, parts, target });
@@ -187,6 +190,7 @@ class ResultWriter {
         const temporary = joinBytes(parentOf(place.path), [Buffer.from(partialName(this.token, this.temporaries++))]);
         await writeFile(source, entry, place.path, temporary, place.existing, seconds, options);
         this.written.set(fileId(await lstat(place.path)), { shown, crc32: entry.crc32 });
+        options.onMatched?.(entry, shown);
       }
     } catch (error) {
       const directory = showBytes(parentOf(place.path));

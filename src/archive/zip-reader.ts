@@ -83,12 +83,16 @@ export interface ZipEntry {
   localHeaderOffset: number;
   /** [start, end) from the local header to the next member or the central directory. */
   span: { start: number; end: number };
+  /** Where its record starts in the central directory (ZipDirectory.central). */
+  centralAt: number;
 }
 
 export interface ZipDirectory {
   entries: ZipEntry[];
   centralDirectoryOffset: number;
   centralDirectorySize: number;
+  /** The central directory's bytes, when asked for (an upload that reuses members copies their records). */
+  central?: Buffer;
 }
 
 const TAIL_SIZE = MAX_END_SEARCH + ZIP64_LOCATOR_SIZE + ZIP64_END_SIZE;
@@ -101,7 +105,7 @@ const TAIL_SIZE = MAX_END_SEARCH + ZIP64_LOCATOR_SIZE + ZIP64_END_SIZE;
 const FIRST_TAIL_SIZE = 16 << 10;
 const DEFAULT_CHUNK = 8 << 20;
 
-export async function readZipDirectory(source: RangeSource): Promise<ZipDirectory> {
+export async function readZipDirectory(source: RangeSource, options: { keepCentral?: boolean } = {}): Promise<ZipDirectory> {
   let tailStart = Math.max(0, source.size - FIRST_TAIL_SIZE);
   let tail = await source.read(tailStart, source.size);
   let endAt = findEndRecord(tail);
@@ -135,7 +139,16 @@ export async function readZipDirectory(source: RangeSource): Promise<ZipDirector
   const central = await readRange(source, tail, tailStart, cdOffset, cdOffset + cdSize);
   const entries = parseCentralDirectory(central, count);
   assignSpans(entries, cdOffset);
-  return { entries, centralDirectoryOffset: cdOffset, centralDirectorySize: cdSize };
+  return { entries, centralDirectoryOffset: cdOffset, centralDirectorySize: cdSize, ...(options.keepCentral ? { central: Buffer.from(central) } : {}) };
+}
+
+/** An entry's record in the central directory, as stored (the directory must have been read with keepCentral). */
+export function centralRecord(directory: ZipDirectory, entry: ZipEntry): Buffer {
+  const central = directory.central;
+  if (central === undefined) throw new Error("the central directory was not kept");
+  const at = entry.centralAt;
+  const length = CENTRAL_HEADER_SIZE + central.readUInt16LE(at + 28) + central.readUInt16LE(at + 30) + central.readUInt16LE(at + 32);
+  return central.subarray(at, at + length);
 }
 
 /** The bytes of an entry's name, as stored. */
@@ -246,6 +259,7 @@ function parseCentralDirectory(central: Buffer, count: number): ZipEntry[] {
       modified: { time: central.readUInt16LE(at + 12), date: central.readUInt16LE(at + 14) },
       unixMode,
       span: { start: fields.localHeaderOffset, end: fields.localHeaderOffset },
+      centralAt: at,
     });
     at = next;
   }

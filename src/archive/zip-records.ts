@@ -206,3 +206,27 @@ export class CentralDirectory {
     this.pending = [];
   }
 }
+
+/**
+ * A central-directory record of a member copied, as it was, to `offset` in a
+ * new archive: only the local header's offset changes, in the ZIP64 extra
+ * field when the record keeps it there (the field then holds the magic value).
+ */
+export function relocatedRecord(record: Buffer, offset: number): Buffer {
+  const copy = Buffer.from(record);
+  if (copy.readUInt32LE(42) !== MAGIC32) {
+    if (offset >= MAGIC32) throw new RangeError("a member moved past 4 GiB needs a ZIP64 offset its record does not have");
+    copy.writeUInt32LE(offset, 42);
+    return copy;
+  }
+  const extraStart = CENTRAL_HEADER_SIZE + copy.readUInt16LE(28);
+  const extraEnd = extraStart + copy.readUInt16LE(30);
+  for (let at = extraStart; at + 4 <= extraEnd; at += 4 + copy.readUInt16LE(at + 2)) {
+    if (copy.readUInt16LE(at) !== EXTRA_ZIP64) continue;
+    // The values present come in APPNOTE order: uncompressed size, compressed size, offset.
+    const before = [24, 20].filter((field) => copy.readUInt32LE(field) === MAGIC32).length;
+    writeUInt64(copy, offset, at + 4 + 8 * before);
+    return copy;
+  }
+  throw new RangeError("a central record says its offset is in a ZIP64 extra field, but has none");
+}

@@ -38,6 +38,14 @@ export interface ZipWriterOptions {
   onBytes?: (bytes: number) => void;
   /** Called after each file member is written, with its CRC-32 and sizes. */
   onWritten?: (written: WrittenMember) => void;
+  /**
+   * The archive's first `offset` bytes are not written here but come from
+   * elsewhere (parts copied inside S3 from an earlier archive), holding the
+   * members whose central records (relocated to their new offsets) are
+   * `records`: the members written here follow them, and the central
+   * directory lists those first.
+   */
+  continues?: { offset: number; records: readonly Buffer[] };
 }
 
 const COALESCE = 64 << 10;
@@ -93,7 +101,8 @@ async function* zipChunks(members: AsyncIterable<ZipMember>, options: ZipWriterO
 
 async function* writeItems(queue: ItemQueue, options: ZipWriterOptions): AsyncGenerator<Buffer> {
   const central = new CentralDirectory();
-  let offset = 0;
+  for (const record of options.continues?.records ?? []) central.add(record);
+  let offset = options.continues?.offset ?? 0;
   let current: { member: ZipMember; header: MemberHeader; headerOffset: number; compressedSize: number } | undefined;
 
   for (;;) {

@@ -19,6 +19,7 @@ import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
 import { BucketNotFound, BucketUnreadable } from "./resource-errors.js";
+import { copyParts, type CompletedPart, type CopiedParts } from "./s3-copy.js";
 import { withRetries, type RetryHooks } from "./retry.js";
 
 export interface S3Location {
@@ -84,16 +85,22 @@ export interface UploadOptions extends Pick<RetryHooks, "onRetry" | "clock"> {
    * give it a deadline and tell the user what remains.
    */
   onMultipart?: (uploadId: string) => void;
+  /** Parts copied inside S3 from an earlier object, which start the object before the streamed bytes (s3-copy.ts). */
+  copyFirst?: CopiedParts;
 }
 
 export interface UploadResult {
+  /** Bytes sent. */
   bytes: number;
   parts: number;
+  /** Bytes copied inside S3 (copyFirst). */
+  copied: number;
 }
 
 export async function uploadStream(client: S3Client, target: S3Location, body: AsyncIterable<Uint8Array>, options: UploadOptions = {}): Promise<UploadResult> {
   const upload = new PartUploader(client, target, options, await S3());
   try {
+    if (options.copyFirst) await upload.copyFirst(options.copyFirst);
     for await (const chunk of body) {
       options.signal?.throwIfAborted();
       await upload.add(chunk);
@@ -109,7 +116,10 @@ export async function uploadStream(client: S3Client, target: S3Location, body: A
 /** One streaming upload: bytes gathered into parts, several parts in flight, then completed (or abandoned). */
 class PartUploader {
   private uploadId: string | undefined;
-  private readonly completed: { PartNumber: number; ETag: string }[] = [];
+  private readonly completed: CompletedPart[] = [];
+  /** The copied parts, running alongside the sent ones; joined before the upload completes. */
+  private copying: Promise<CompletedPart[]> | undefined;
+  private copied = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
   private partNumber = 1;
@@ -144,34 +154,51 @@ class PartUploader {
       const put = new this.sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.length });
       await this.retrying((sending) => this.client.send(put, sending));
       this.options.onStored?.(data.length);
-      return { bytes: this.total, parts: 1 };
+      return { bytes: this.total, parts: 1, copied: 0 };
     }
     if (this.pendingBytes > 0) await this.startPart(this.takePart(this.pendingBytes));
     await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
+    if (this.copying) this.completed.push(...(await this.copying));
     this.completed.sort((a, b) => a.PartNumber - b.PartNumber);
     const complete = new this.sdk.CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, MultipartUpload: { Parts: this.completed } });
     await this.retrying((sending) => this.client.send(complete, sending));
-    return { bytes: this.total, parts: this.completed.length };
+    return { bytes: this.total, parts: this.completed.length, copied: this.copied };
+  }
+
+  /** Starts copying the ranges as the first parts; the streamed bytes become the parts after them. */
+  async copyFirst(copy: CopiedParts): Promise<void> {
+    const uploadId = await this.createUpload();
+    const firstPart = this.partNumber;
+    this.partNumber += copy.ranges.length;
+    this.copied = copy.ranges.reduce((sum, range) => sum + range.end - range.start, 0);
+    const { onRetry, clock, signal } = this.options;
+    this.copying = copyParts(this.client, { location: this.target, uploadId, firstPart }, copy, { onRetry, clock, signal, concurrency: PARTS_IN_FLIGHT });
+    this.copying.catch(() => undefined); // awaited by finish(), or settled by abandon()
   }
 
   /** After a failure: waits for the parts in flight, and aborts the multipart upload unless the caller took that on. */
   async abandon(): Promise<void> {
-    await Promise.allSettled(this.inFlight);
+    await Promise.allSettled([...this.inFlight, ...(this.copying ? [this.copying] : [])]);
     if (this.uploadId === undefined || (this.options.signal?.aborted && this.options.onMultipart)) return;
     // Without this, stored parts linger (and are billed) until a lifecycle rule removes them.
     const abort = new this.sdk.AbortMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key, UploadId: this.uploadId });
     await withRetries("s3-transfer", () => this.client.send(abort), { clock: this.options.clock }).catch(() => undefined);
   }
 
-  private async startPart(data: Buffer): Promise<void> {
-    const { bucket, key } = this.target;
+  private async createUpload(): Promise<string> {
     if (this.uploadId === undefined) {
-      const create = new this.sdk.CreateMultipartUploadCommand({ Bucket: bucket, Key: key });
+      const create = new this.sdk.CreateMultipartUploadCommand({ Bucket: this.target.bucket, Key: this.target.key });
       const created = await this.retrying((sending) => this.client.send(create, sending));
       this.uploadId = created.UploadId;
       if (this.uploadId !== undefined) this.options.onMultipart?.(this.uploadId);
     }
+    return this.uploadId ?? "";
+  }
+
+  private async startPart(data: Buffer): Promise<void> {
+    const { bucket, key } = this.target;
+    await this.createUpload();
     const number = this.partNumber++;
     if (number > MAX_PARTS) throw new UserError(`The archive is too large for one S3 object (more than ${MAX_PARTS} parts).`);
     const upload = new this.sdk.UploadPartCommand({ Bucket: bucket, Key: key, UploadId: this.uploadId, PartNumber: number, Body: data, ContentLength: data.length });
@@ -227,18 +254,39 @@ export async function deleteObject(client: S3Client, location: S3Location, hooks
   await withRetries("s3-removal", () => client.send(remove, { abortSignal: hooks.signal }), hooks);
 }
 
-/** A random-access view of an object, read with ranged GETs. */
-export async function openObjectRanges(client: S3Client, location: S3Location, hooks: Pick<RetryHooks, "onRetry" | "clock" | "signal"> = {}): Promise<RangeSource> {
-  const { HeadObjectCommand, GetObjectCommand } = await S3();
-  let head: { ContentLength?: number; ETag?: string };
+/** An object's ETag and size, as HeadObject answers now. */
+export interface ObjectHead {
+  etag: string | undefined;
+  size: number;
+}
+
+type ReadHooks = Pick<RetryHooks, "onRetry" | "clock" | "signal">;
+
+/** HeadObject: the object's ETag and size; undefined when there is no such object (404). */
+export async function headObject(client: S3Client, location: S3Location, hooks: ReadHooks = {}): Promise<ObjectHead | undefined> {
+  const { HeadObjectCommand } = await S3();
   try {
-    head = await withRetries("s3-transfer", () => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })), hooks);
+    const head = await withRetries("s3-transfer", () => client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key }), { abortSignal: hooks.signal }), hooks);
+    return { etag: head.ETag, size: head.ContentLength ?? 0 };
   } catch (error) {
+    // HeadObject answers without a body, so the SDK knows only the HTTP status.
+    if (httpStatus(error) === 404 && awsErrorName(error) !== "NoSuchBucket") return undefined;
     throw explainS3Error(error, `read ${s3Url(location)}`, location.bucket);
   }
-  const size = head.ContentLength ?? 0;
+}
+
+/**
+ * A random-access view of an object, read with ranged GETs that each ask for
+ * the ETag its HeadObject answered (`known`, when the caller asked already).
+ */
+export async function openObjectRanges(client: S3Client, location: S3Location, hooks: ReadHooks = {}, known?: ObjectHead): Promise<RangeSource & ObjectHead> {
+  const { GetObjectCommand } = await S3();
+  const head = known ?? (await headObject(client, location, hooks));
+  if (head === undefined) throw explainS3Error(Object.assign(new Error("NotFound"), { name: "NotFound" }), `read ${s3Url(location)}`, location.bucket);
+  const { size, etag } = head;
   return {
     size,
+    etag,
     read: async (start, endExclusive) => {
       if (endExclusive <= start) return Buffer.alloc(0);
       try {
@@ -251,7 +299,7 @@ export async function openObjectRanges(client: S3Client, location: S3Location, h
                 Key: location.key,
                 Range: `bytes=${start}-${endExclusive - 1}`,
                 // The object must not change under us between reads.
-                IfMatch: head.ETag,
+                IfMatch: etag,
               }),
               { abortSignal: hooks.signal },
             );

@@ -22,6 +22,7 @@ import { planBuild, type Planned } from "../runner/plan.js";
 import { findRecord, type FoundRecord } from "../runner/job-record.js";
 import { checkOverlaySupport, resolveOverlays } from "../runner/overlays.js";
 import { runOnBatch } from "../runner/run.js";
+import { ArchiveRecords, archivesDirectory } from "../state/archive-records.js";
 import { JobRecords, recordsDirectory } from "../state/records.js";
 import { cacheDirectory, JsonCache } from "../state/cache.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -69,7 +70,8 @@ export async function buildCommand(request: BuildRequest, context: CommandContex
     // Looked up while the build directory uploads: when the session credentials passed to the job expire.
     const credentials = planned && forwardedCredentials(planned.plan.env, credentialLookup(aws, io));
     const cache = new JsonCache(cacheDirectory(paths.home));
-    return await runOnBatch(run, { records, cache, aws, reporter, stdinIsTTY: io.stdinIsTTY, signals: context.signals, credentials });
+    const archives = new ArchiveRecords(archivesDirectory(paths.home));
+    return await runOnBatch(run, { records, cache, archives, aws, reporter, stdinIsTTY: io.stdinIsTTY, signals: context.signals, credentials });
   } catch (error) {
     // A missing queue, bucket or job definition: say which setting named it, and where that came from.
     throw nameSettings(error, settings, SETTINGS);

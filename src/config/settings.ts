@@ -316,6 +316,19 @@ export const SETTINGS = {
     default: { shows: "(the run id)" },
     commands: ["build"],
   }),
+  // Not in the Nextstrain CLI, which always uploads everything (P6).
+  fullUpload: row({
+    label: "full upload",
+    flag: {
+      name: "--full-upload",
+      sets: true,
+      help: "Upload the whole build directory, even where the previous run's archive in S3 holds unchanged files that could be copied from it",
+      group: "files",
+    },
+    type: YES_NO,
+    default: { text: "no" },
+    commands: ["build"],
+  }),
   // The Nextstrain CLI (botocore) reads AWS_DEFAULT_REGION, then the profile's region,
   // then uses us-east-1; the JavaScript SDK reads only AWS_REGION (C42, C120).
   region: row({

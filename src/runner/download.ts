@@ -11,12 +11,15 @@
  * command that finishes it, as does any failure to write some results.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import { statSync } from "node:fs";
+import { relative, sep } from "node:path";
 import { downloadVerdict } from "../archive/exclusions.js";
 import { extractChanged, type ExtractResult } from "../archive/extract.js";
 import { IncompleteDownload } from "../archive/not-written.js";
 import { downloadSelector, type DownloadSpec } from "../archive/patterns.js";
-import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory } from "../archive/zip-reader.js";
-import { openObjectRanges, s3Url, type S3Location } from "../aws/s3.js";
+import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory, type ZipEntry } from "../archive/zip-reader.js";
+import { openObjectRanges, s3Url, type ObjectHead, type S3Location } from "../aws/s3.js";
+import { FileFacts, type ArchiveRecord, type ArchiveRecords } from "../state/archive-records.js";
 import { ErrorWithNote, Interrupted, UserError } from "../errors.js";
 import { lockBuildDirectory, type DownloadLock } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
@@ -37,6 +40,8 @@ export interface DownloadRequest {
   signals: SignalSource;
   /** Also stops the download (the user detached); its reason is thrown. */
   signal?: AbortSignal;
+  /** Where the record of the build directory's files is kept: it spares reading files known unchanged, and is renewed afterwards. */
+  archives?: ArchiveRecords;
 }
 
 export async function downloadResults(request: DownloadRequest): Promise<ExtractResult> {
@@ -54,6 +59,7 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
   return stopOnSignals(request.signals, interrupted, async (signal) => {
     // The archive is read before the lock is taken: a missing or damaged one touches nothing.
     const { source, directory } = await openArchive(request, signal);
+    const record = new DownloadRecord(buildRoot, await request.archives?.read(buildRoot));
     let lock: DownloadLock | undefined;
     const takeLock = async (): Promise<string | undefined> => {
       lock = await lockBuildDirectory(buildRoot, {
@@ -69,7 +75,7 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
     };
     const progress = reporter.progress("Downloading");
     try {
-      return await extractChanged(source, {
+      const result = await extractChanged(source, {
         buildRoot,
         directory,
         wanted: (name) => downloadVerdict(name, selected) === "extract",
@@ -77,7 +83,12 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
         onBytes: (bytes) => progress.advance(bytes),
         signal,
         lock: takeLock,
+        knownUnchanged: record.knownUnchanged,
+        onMatched: record.matched,
       });
+      // The record only ever saves work: one that cannot be kept is no failure.
+      if (source.etag !== undefined) await request.archives?.write(buildRoot, record.facts, { ...request.workdir, etag: source.etag, size: source.size }).catch(() => undefined);
+      return result;
     } catch (error) {
       if (!(error instanceof IncompleteDownload) || signal.aborted) throw damaged(error, request.workdir);
       throw new ErrorWithNote(error, finish);
@@ -88,7 +99,33 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
   }, request.signal);
 }
 
-async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource; directory: ZipDirectory }> {
+/** What the build directory's record says of its files, and what this download learns of them. */
+class DownloadRecord {
+  private readonly known: FileFacts;
+  readonly facts = new FileFacts();
+
+  constructor(
+    private readonly buildRoot: string,
+    record: ArchiveRecord | undefined,
+  ) {
+    this.known = new FileFacts(record?.files);
+  }
+
+  readonly knownUnchanged = (absPath: string, size: number, mtimeMs: number, crc32: number): boolean =>
+    this.known.vouches(memberName(this.buildRoot, absPath), size, mtimeMs, crc32);
+
+  readonly matched = (entry: ZipEntry, localPath: string): void => {
+    const stats = statSync(localPath, { throwIfNoEntry: false });
+    if (stats?.isFile()) this.facts.add(entry.name, stats.size, stats.mtimeMs, entry.crc32);
+  };
+}
+
+/** The member name a local path inside the build root has. */
+function memberName(buildRoot: string, absPath: string): string {
+  return relative(buildRoot, absPath).split(sep).join("/");
+}
+
+async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource & ObjectHead; directory: ZipDirectory }> {
   const source = await openObjectRanges(request.s3, request.workdir, { onRetry: retryNotice(request.reporter, "S3"), signal });
   try {
     return { source, directory: await readZipDirectory(source) };

@@ -39,11 +39,12 @@ import type { BuildPlan } from "./plan.js";
 import { batchJobName, defaultTags, definitionFor, JOB_NAME_MAX, submitJobInput } from "./submit.js";
 import { PACKAGE } from "../program.js";
 import type { BatchClient, SubmitJobCommandInput } from "@aws-sdk/client-batch";
-import { uploadEnvd, uploadWorkdir } from "./upload.js";
+import { upload } from "./upload-stage.js";
 import { checkJobInfoPath, findRecord, newJobRecord, RecordKeeper, saveNewRecord, writeJobInfo, type FoundRecord } from "./job-record.js";
 import { recoverForgotten } from "./forgotten.js";
 import { timedStage } from "./stages.js";
 import { warnIfCredentialsExpire, type ForwardedCredentials } from "./credentials.js";
+import type { ArchiveRecords } from "../state/archive-records.js";
 import type { JobRecords } from "../state/records.js";
 import { retryNotice } from "./notices.js";
 import type { JsonCache } from "../state/cache.js";
@@ -71,6 +72,8 @@ export interface RunDeps {
   records: JobRecords;
   /** What the pre-flight check read lately. */
   cache: JsonCache;
+  /** The record of each build directory's files and last result archive: what lets a re-run upload only what changed. */
+  archives?: ArchiveRecords;
   reporter: Reporter;
   stdinIsTTY: boolean;
   signals: SignalSource;
@@ -150,7 +153,8 @@ async function submit(request: RunRequest, deps: RunDeps): Promise<Job> {
   const beforeJob = new BeforeJob({ s3, reporter, signals: deps.signals, jobName: runId, queue: settings.queue.value });
   const workdir = { bucket, key: `${prefix}${runId}.zip` };
   const envd = plan.envd ? { bucket, key: `${prefix}${runId}-env.d.zip` } : undefined;
-  await timedStage("upload", deps, (staged) => beforeJob.run("the upload", (signal) => upload({ s3, reporter: staged, beforeJob, signal }, { location, plan, workdir, envd })));
+  const records = { archives: deps.archives, fullUpload: settings.fullUpload.value };
+  await timedStage("upload", deps, (staged) => beforeJob.run("the upload", (signal) => upload({ s3, reporter: staged, beforeJob, signal, ...records }, { location, plan, workdir, envd })));
 
   reporter.stage("Submitting job");
   const mayRunAgain = settings.retries.value > 0 || settings.fallbackQueue.value !== undefined;
@@ -174,29 +178,6 @@ async function checksBeforeUpload(s3: S3Client, request: RunRequest, deps: RunDe
       preflight(deps.aws, deps.reporter, deps.cache, { queue: settings.queue.value, definition: settings.job.value, vcpus: settings.vcpus.value, memoryMiB: settings.memoryMiB.value }),
   ]);
   for (const check of checks) if (check.status === "rejected") throw check.reason;
-}
-
-interface UploadPlace {
-  location: BuildRoot;
-  plan: BuildPlan;
-  workdir: S3Location;
-  envd?: S3Location;
-}
-
-/** The build directory's archive, then the env.d archive when the variables travel in it; each noted so a failure removes it. */
-async function upload(io: { s3: S3Client; reporter: Reporter; beforeJob: BeforeJob; signal: AbortSignal }, place: UploadPlace): Promise<void> {
-  const { s3, reporter, beforeJob, signal } = io;
-  const { location, plan, workdir, envd } = place;
-  const onMultipart = (uploadId: string) => beforeJob.holds({ kind: "upload", location: workdir, uploadId });
-  await uploadWorkdir({ s3, buildRoot: location.buildRoot, excludeFromUpload: plan.excludeFromUpload, overlays: plan.overlays, target: workdir, reporter, signal, onMultipart });
-  beforeJob.holds({ kind: "object", location: workdir });
-  reporter.line(`uploaded: ${s3Url(workdir)}`);
-  if (envd) {
-    // Noted before it is sent: it holds the job's variables, secrets included.
-    beforeJob.holds({ kind: "object", location: envd });
-    await uploadEnvd(s3, envd, plan.env, reporter, signal);
-    reporter.line(`uploaded: ${s3Url(envd)}`);
-  }
 }
 
 /** A job as submitted: its id, the definition and command it runs, and the request (sent again to a fallback queue). */
@@ -345,7 +326,7 @@ async function watch(job: Job, request: RunRequest, deps: RunDeps): Promise<numb
     const spec = request.download;
     if (spec !== false && location && !control.stopSent && !final.stoppedByUser && !fallsBack(job, request)) {
       // Control-C and SIGTERM stop it with the command that finishes it; Control-Z and SIGHUP still detach.
-      const download = { jobId: job.id, signals: deps.signals, signal: control.signal };
+      const download = { jobId: job.id, signals: deps.signals, signal: control.signal, archives: deps.archives };
       const s3 = await aws.s3();
       await timedStage("download", deps, (staged) => downloadResults({ s3, workdir: job.workdir, buildRoot: location.buildRoot, spec, reporter: staged, ...download }));
       await keeper.seen(final, { downloaded: true });

@@ -4,6 +4,7 @@ import type { DownloadFigures } from "./download.js";
 import type { LevelFigures } from "./levels.js";
 import type { LogFigures } from "./logs.js";
 import type { Machine } from "./machine.js";
+import type { RerunFigures } from "./rerun.js";
 import type { StartupFigures } from "./startup.js";
 import type { UploadFigures } from "./upload.js";
 
@@ -16,6 +17,8 @@ export interface Results {
   levels?: LevelFigures[];
   startup?: StartupFigures;
   upload: UploadFigures[];
+  /** P6: re-runs after small edits, against a full upload of the same tree. */
+  rerun: RerunFigures[];
   download: DownloadFigures[];
   logs?: LogFigures;
   /** P5: 100,000 small files (upload, then download). */
@@ -45,7 +48,21 @@ export function renderMarkdown(results: Results): string {
       Object.entries(figures.median).map(([name, m]) => [figures.link, name, m.seconds, m.stageSeconds, m.archiveMB, m.peakRssMB, name === "ours" ? `${figures.ratios.oursVsZip0} / ${figures.ratios.oursVsZip1}` : ""]),
     );
     parts.push(table(["link", "method", "wall s", "stage s", "archive MiB", "peak RSS MB", "ours ÷ zip -0, ÷ zip -1"], rows));
+    const limits = results.upload.filter((figures) => figures.limit !== undefined);
+    if (limits.length > 0) {
+      parts.push("", "What the machine allows (P1): the larger of the archive over the link's rate and our upload's CPU time over the cores.", "");
+      parts.push(
+        table(
+          ["link", "archive ÷ rate s", "CPU s ÷ cores", "limit s", "ours s", "ours ÷ limit"],
+          limits.map((figures) => {
+            const limit = figures.limit as NonNullable<UploadFigures["limit"]>;
+            return [figures.link, limit.linkSeconds ?? "", `${limit.cpuSeconds} ÷ ${limit.cores}`, limit.seconds, figures.median.ours?.seconds, limit.oursVsLimit];
+          }),
+        ),
+      );
+    }
   }
+  if ((results.rerun ?? []).length > 0) parts.push("", "## Re-runs (P6)", "", rerunTable(results.rerun));
   for (const figures of results.download) parts.push("", `## Download (P2), from ${figures.server}`, "", downloadTable(figures));
   if (results.startup) {
     const { startup } = results;
@@ -83,5 +100,29 @@ function downloadTable(figures: DownloadFigures): string {
     table(["method", "wall s", "stage s", "fetched MiB", "GETs", "peak RSS MB"], rows),
     "",
     `Bytes fetched ÷ needed: ${figures.ratios.bytesVsNeeded}; time ÷ baseline: ${figures.ratios.timeVsBaseline}.`,
+  ].join("\n");
+}
+
+function rerunTable(figures: readonly RerunFigures[]): string {
+  const rows = figures.flatMap((link) => [
+    [link.link, "first run (full, nothing recorded)", "", "", link.firstRun.seconds, "", link.firstRun.sentMiB, "", "", "", ""],
+    ...link.scenarios.flatMap((scenario) =>
+      (["incremental", "full"] as const).map((mode) => {
+        const m = scenario.median[mode];
+        const ratios = mode === "incremental" ? [scenario.ratios.time, `${scenario.ratios.sentVsEdited} (${scenario.ratios.sentButCentralVsEdited})`] : ["", ""];
+        return [link.link, scenario.name, `${scenario.editedFiles} (${scenario.editedCompressedMiB} MiB deflated)`, mode === "incremental" ? "re-run" : "--full-upload", m.seconds, m.stageSeconds, m.sentMiB, m.copiedMiB, m.peakRssMB, ...ratios];
+      }),
+    ),
+  ]);
+  const reasons = figures.flatMap((link) => link.scenarios.flatMap((scenario) => scenario.fullReasons.map((reason) => `${link.link}, ${scenario.name}: a re-run fell back to a full upload (${reason})`)));
+  const central = figures.map((link) => `${link.link}: ${link.centralDirectoryMiB} MiB`).join(", ");
+  const copies = figures.map((link) => `${link.link}: ${link.serverCopySeconds ?? "?"} s`).join(", ");
+  const header = ["link", "scenario", "files edited", "upload", "wall s", "stage s", "sent MiB", "copied MiB", "peak RSS MB", "time ÷ full", "sent ÷ edited (without the central directory)"];
+  return [
+    table(header, rows),
+    "",
+    `Central directory of the previous archive (sent whole by every re-run): ${central}.`,
+    `The server's own cost of copying the whole previous archive into a new object (one UploadPartCopy, completed; a bound on any re-run here): ${copies}.`,
+    ...reasons.map((line) => `\n${line}`),
   ].join("\n");
 }

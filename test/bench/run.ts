@@ -25,9 +25,10 @@ import { benchLogs } from "./logs.js";
 import { describeMachine } from "./machine.js";
 import { renderMarkdown, type Results } from "./report.js";
 import { benchStartup } from "./startup.js";
+import { benchRerun } from "./rerun.js";
 import { benchUpload, MiB, type Link } from "./upload.js";
 
-const SECTIONS = ["levels", "upload", "download", "startup", "logs", "scale"] as const;
+const SECTIONS = ["levels", "upload", "rerun", "download", "startup", "logs", "scale"] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values } = parseArgs({
@@ -58,10 +59,12 @@ for (const server of servers) if (server !== "moto" && server !== "range server"
 const out = join(dirname(fileURLToPath(import.meta.url)), "results");
 const resultFile = join(out, `${datasetName}.json`);
 const started = Date.now();
-const fresh: Results = { dataset: datasetName, runs, date: new Date().toISOString(), machine: describeMachine(), upload: [], download: [], scale: [] };
+const fresh: Results = { dataset: datasetName, runs, date: new Date().toISOString(), machine: describeMachine(), upload: [], rerun: [], download: [], scale: [] };
 // With --only, the other sections' figures of the last run are kept.
 const earlier = values.only !== undefined && existsSync(resultFile) ? (JSON.parse(readFileSync(resultFile, "utf8")) as Results) : undefined;
-const results: Results = earlier ? { ...earlier, ...fresh, upload: only.has("upload") ? [] : earlier.upload, download: earlier.download, scale: only.has("scale") ? [] : earlier.scale } : fresh;
+const results: Results = earlier
+  ? { ...earlier, ...fresh, upload: only.has("upload") ? [] : earlier.upload, rerun: only.has("rerun") ? [] : (earlier.rerun ?? []), download: earlier.download, scale: only.has("scale") ? [] : earlier.scale }
+  : fresh;
 const dataset = ensureDataset(datasetName);
 results.datasetSize = { files: dataset.files, MiB: Math.round(dataset.bytes / MiB) };
 const scratch = mkdtempSync(join(tmpdir(), "nextstrain-ts-bench-run-"));
@@ -75,6 +78,8 @@ try {
   if (only.has("levels")) results.levels = benchLevels(dataset);
   if (only.has("startup")) results.startup = await benchStartup(context);
   if (only.has("upload")) for (const link of LINKS) results.upload.push(await benchUpload(context, dataset, link));
+  // Through 5 MiB/s a full upload of the large dataset takes minutes a run: loopback and 20 MiB/s only.
+  if (only.has("rerun")) for (const link of LINKS.slice(0, 2)) results.rerun.push(await benchRerun(context, dataset, link));
   if (only.has("download")) {
     for (const server of servers) {
       const figures = await benchDownload(context, dataset, server);

@@ -3,6 +3,7 @@
 // variants alternate within each run so that a busy moment of the machine
 // hits them alike.
 import { rmSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { BUCKET, deleteObject, type BenchContext } from "./context.js";
 import type { Dataset } from "./datasets.js";
@@ -22,6 +23,8 @@ interface Sample {
   peakRssMB: number;
   stageSeconds?: number;
   archiveBytes?: number;
+  /** CPU time of our upload process (user and system, every thread): reading, CRC-32, deflating, sending. */
+  cpuSeconds?: number;
 }
 
 export interface UploadFigures {
@@ -30,6 +33,12 @@ export interface UploadFigures {
   runs: Record<string, Sample[]>;
   median: Record<string, { seconds: number; peakRssMB: number; stageSeconds?: number; archiveMB?: number }>;
   ratios: { oursVsZip0: number; oursVsZip1: number };
+  /**
+   * What the machine allows (P1): the archive's bytes over the link's rate,
+   * and our upload's CPU time spread over the cores; the larger bounds the
+   * upload. `oursVsLimit`: our wall time over it.
+   */
+  limit?: { linkSeconds?: number; cpuSeconds: number; cores: number; seconds: number; oursVsLimit: number };
 }
 
 /** The baselines skip what the tool skips, so both send the same files. */
@@ -43,8 +52,8 @@ export async function benchUpload(context: BenchContext, dataset: Dataset, link:
     for (let run = 0; run < context.runs; run++) {
       const key = `bench/upload-${dataset.name}-${run}.zip`;
       const ours = await measure("node", [context.drivers.upload, endpoint, BUCKET, key, dataset.dir], { env: context.env });
-      const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as { stageSeconds: number; archiveBytes: number };
-      runs.ours?.push({ seconds: ours.seconds, peakRssMB: ours.peakRssMB, stageSeconds: answer.stageSeconds, archiveBytes: answer.archiveBytes });
+      const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as { stageSeconds: number; archiveBytes: number; cpuSeconds: number };
+      runs.ours?.push({ seconds: ours.seconds, peakRssMB: ours.peakRssMB, stageSeconds: answer.stageSeconds, archiveBytes: answer.archiveBytes, cpuSeconds: answer.cpuSeconds });
       await deleteObject(context, key);
 
       for (const level of baselines ? [0, 1] : []) {
@@ -71,7 +80,14 @@ export async function benchUpload(context: BenchContext, dataset: Dataset, link:
     };
   }
   const seconds = (name: string) => summary[name]?.seconds ?? Number.NaN;
+  const ours = runs.ours ?? [];
+  const cores = availableParallelism();
+  const cpuSeconds = median(ours.map((sample) => sample.cpuSeconds ?? Number.NaN));
+  const linkSeconds = link.rate ? median(ours.map((sample) => sample.archiveBytes ?? 0)) / link.rate : undefined;
+  const limitSeconds = Math.max(linkSeconds ?? 0, cpuSeconds / cores);
+  const limit = { ...(linkSeconds === undefined ? {} : { linkSeconds: round(linkSeconds) }), cpuSeconds: round(cpuSeconds), cores, seconds: round(limitSeconds), oursVsLimit: round(seconds("ours") / limitSeconds) };
   return {
+    limit,
     dataset: dataset.name,
     link: link.name,
     runs,

@@ -7,7 +7,9 @@ import { answer, clientsFor, silentReporter } from "./common.js";
 
 const [endpoint, bucket, key, buildRoot] = process.argv.slice(2) as [string, string, string, string];
 const started = performance.now();
+const cpuAtStart = process.cpuUsage();
 const s3 = await clientsFor(endpoint).s3();
 await checkBucket(s3, bucket);
 const result = await uploadWorkdir({ s3, buildRoot, excludeFromUpload: [], overlays: [], target: { bucket, key }, reporter: silentReporter() });
-answer({ stageSeconds: (performance.now() - started) / 1000, archiveBytes: result.bytes, parts: result.parts });
+const cpu = process.cpuUsage(cpuAtStart);
+answer({ stageSeconds: (performance.now() - started) / 1000, archiveBytes: result.bytes, parts: result.parts, cpuSeconds: (cpu.user + cpu.system) / 1e6 });

@@ -66,7 +66,8 @@ describe("R1: S3 faults during upload and download", () => {
     await control.addFault({ kind: "reset", service: "s3", operation: "UploadPart", after: 3, count: 1, accessKeyId });
     await control.addFault({ kind: "throttle", service: "s3", operation: "UploadPart", after: 5, count: 1, accessKeyId });
     await control.addFault({ kind: "server-error", service: "s3", operation: "CompleteMultipartUpload", count: 1, accessKeyId });
-    const faulty = await nextstrainTs([...SCRIPT, "--image", ABSENT_IMAGE, dir], { env });
+    // The first run's results were downloaded, so a re-run would copy its archive: this one sends every part (P6).
+    const faulty = await nextstrainTs([...SCRIPT, "--full-upload", "--image", ABSENT_IMAGE, dir], { env });
     expect(faulty.status, faulty.stderr).toBe(1);
 
     const calls = await control.calls(accessKeyId);

@@ -56,7 +56,7 @@ describe("uploadStream", () => {
   it("sends an archive smaller than a part as one PutObject", async () => {
     s3.on(PutObjectCommand).resolves({});
     const result = await uploadStream(client, target, chunks(3 * 1024 * 1024));
-    expect(result).toEqual({ bytes: 3 * 1024 * 1024, parts: 1 });
+    expect(result).toEqual({ bytes: 3 * 1024 * 1024, parts: 1, copied: 0 });
     expect(s3.commandCalls(CreateMultipartUploadCommand)).toHaveLength(0);
     expect(s3.commandCalls(PutObjectCommand)[0]?.args[0].input).toMatchObject({ Bucket: "nextstrain-jobs", Key: "runs/abc.zip", ContentLength: 3 * 1024 * 1024 });
   });
@@ -72,7 +72,7 @@ describe("uploadStream", () => {
     const total = 2 * FIRST_PART_SIZE + 5;
     let stored = 0;
     const result = await uploadStream(client, target, chunks(total, 3 * 1024 * 1024 + 7), { onStored: (bytes) => (stored += bytes) });
-    expect(result).toEqual({ bytes: total, parts: 3 });
+    expect(result).toEqual({ bytes: total, parts: 3, copied: 0 });
     expect(stored).toBe(total);
     const sizes = s3.commandCalls(UploadPartCommand).map((call) => [call.args[0].input.PartNumber, call.args[0].input.ContentLength]);
     expect(sizes).toEqual([
