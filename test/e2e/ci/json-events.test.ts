@@ -39,8 +39,13 @@ describe("build --json", () => {
     expect(submitted).toMatchObject({ queue: "nextstrain-job-queue", definition: "nextstrain-job" });
     expect(submitted.archive).toBe(`s3://nextstrain-jobs/${submitted.runId}.zip`);
     const statuses = events.filter((event) => event.type === "status").map((event) => event.status);
+    // Only the statuses the follower saw: a short job can pass RUNNING between two polls. What was seen is in
+    // Batch's order, each once, ending with SUCCEEDED.
+    const lifecycle = ["SUBMITTED", "PENDING", "RUNNABLE", "STARTING", "RUNNING", "SUCCEEDED"];
+    const order = statuses.map((status) => lifecycle.indexOf(status as string));
+    expect(order.every((place, index) => place >= 0 && (index === 0 || place > order[index - 1]!))).toBe(true);
     expect(statuses.at(-1)).toBe("SUCCEEDED");
-    expect(statuses).toContain("RUNNING");
+    expect(statuses.length).toBeGreaterThanOrEqual(2);
     expect(events).toContainEqual(expect.objectContaining({ type: "log", message: expect.stringContaining("Wrote results/counts.tsv") }));
     expect(events).toContainEqual(expect.objectContaining({ type: "file-downloaded", path: path.join(dir, "results", "counts.tsv") }));
     const result_ = events.at(-1) as Record<string, unknown>;
