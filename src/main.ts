@@ -26,7 +26,7 @@ export async function main(io: Io): Promise<number> {
   try {
     const invocation = parseCommandLine(io.argv, { cwd: io.cwd, version: PACKAGE.version, stdout: io.stdout });
     if (invocation.kind === "done") return 0;
-    // setup, check-setup and teardown write no JSON events (check-setup --json prints one document of its own).
+    // setup and teardown write no JSON events; build, attach, jobs, logs and check-setup take --json.
     json = "json" in invocation.request && invocation.request.json;
     reporter = commandReporter(invocation, io, reporter);
     status = await runCommand(invocation, io, reporter);

@@ -43,7 +43,7 @@ export const USAGE: Record<string, string> = {
   jobs: `usage: ${PROGRAM} jobs [--all] [--json] [--prune]\n       ${PROGRAM} jobs --help`,
   logs: `usage: ${PROGRAM} logs [--follow] [--since <duration>] [--attempt <n>] <job-id>\n       ${PROGRAM} logs --help`,
   setup: `usage: ${PROGRAM} setup --aws-batch [options]\n       ${PROGRAM} setup --help`,
-  "check-setup": `usage: ${PROGRAM} check-setup --aws-batch [--json]\n       ${PROGRAM} check-setup --help`,
+  "check-setup": `usage: ${PROGRAM} check-setup --aws-batch [--json [--quiet]]\n       ${PROGRAM} check-setup --help`,
   teardown: `usage: ${PROGRAM} teardown --aws-batch [--dry-run] [--yes] [--delete-bucket-contents]\n       ${PROGRAM} teardown --help`,
   "": `usage: ${PROGRAM} <command> [options]\n       ${PROGRAM} --help`,
 };
@@ -172,10 +172,10 @@ function addSetupCommands(program: Command, context: ParseContext, found: Found)
 
   const check = subcommand(program, "check-setup", "Check the AWS set-up a build needs: one pass, warn or fail line per check, with the fix for each failure.");
   const checkRuntime = runtimeArgument(check, "check-setup");
-  const checkSettings = addOptions(check, { command: "check-setup", cwd: context.cwd }, context.table, [new Option("--json", "Print the checks as JSON")]);
+  const checkSettings = addOptions(check, { command: "check-setup", cwd: context.cwd }, context.table, outputOptions());
   check.action((runtime: string | undefined, options: Record<string, unknown>) => {
     checkRuntime(runtime);
-    found({ kind: "check-setup", request: { settingFlags: givenSettings(check, checkSettings), asJson: options.json === true } });
+    found({ kind: "check-setup", request: { settingFlags: givenSettings(check, checkSettings), json: options.json === true, quiet: options.quiet === true } });
   });
 
   const teardown = subcommand(program, "teardown", "Remove what setup created (found by its tags), after listing it and asking.");

@@ -84,8 +84,10 @@ export interface SetupRequest {
 
 export interface CheckSetupRequest {
   settingFlags: SettingFlags;
-  /** check-setup --json: the checks as one JSON document. */
-  asJson: boolean;
+  /** --json: a `check` event per check (docs/json-events.md), people's table on stderr. */
+  json: boolean;
+  /** --quiet: with --json, no text for people at all. */
+  quiet: boolean;
 }
 
 export interface TeardownRequest {

@@ -34,6 +34,8 @@ export type RunEvent =
   | { type: "error"; message: string; hint?: string; note?: string }
   /** One recorded job (`jobs`): its record, and its status as `jobs` words it. */
   | { type: "job"; jobId: string; status: string; record: Record<string, unknown> }
+  /** One check of `check-setup`: its verdict, what was found, and the fix for a warning or failure. */
+  | { type: "check"; name: string; verdict: "pass" | "warn" | "fail"; detail: string; fix?: string }
   /** The last event; what it holds besides `exitStatus` comes from the events before it. */
   | { type: "result"; exitStatus: number };
 

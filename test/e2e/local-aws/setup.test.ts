@@ -12,6 +12,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nextstrainTs, REPO_ROOT, scratchDir } from "../../local-aws/run.js";
 import { FAST_DELAYS, startLocalAws } from "../../local-aws/stack.js";
+import { parseEvents } from "../../helpers/events-schema.js";
 
 type Stack = Awaited<ReturnType<typeof startLocalAws>>;
 let stack: Stack;
@@ -62,7 +63,12 @@ describe("setup, check-setup and teardown on an empty account", () => {
 
     const checked = await cli(["check-setup", "--aws-batch", "--json"]);
     expect(checked.status, checked.stdout).toBe(0);
-    const verdicts = (JSON.parse(checked.stdout) as { checks: { name: string; verdict: string }[] }).checks;
+    // A check event per check, each valid against the published schema, then the result.
+    const events = parseEvents(checked.stdout);
+    expect(events.at(-1)).toMatchObject({ type: "result", exitStatus: 0 });
+    expect(checked.stderr).toContain("All good:");
+    const verdicts = events.filter((event) => event.type === "check") as { name: string; verdict: string }[];
+    expect(verdicts.length).toBeGreaterThanOrEqual(9);
     // The stack has no IAM policy simulator: that one check says "not checked" as a warning.
     expect(verdicts.filter((check) => check.verdict !== "pass").map((check) => check.name)).toEqual(["permissions"]);
 
