@@ -1,15 +1,22 @@
 /**
- * EC2, for the compute environment `setup` creates: the default VPC's subnets
- * and default security group, instance types' sizes, and the launch template
- * that gives instances a bigger root volume.
+ * EC2: for the compute environment `setup` creates, the default VPC's subnets
+ * and default security group and the launch template that gives instances a
+ * bigger root volume; for the set-up check, the pre-flight check and a
+ * RUNNABLE diagnosis, the sizes of the instance types a compute environment
+ * may launch.
+ *
+ * Surprising: an environment's `instanceTypes` may name families (`c5`) and
+ * Batch's own words `optimal`, `default_x86_64` and `default_arm64`, which
+ * EC2 does not know; since 2025-11-01 `optimal` means the m6i, c6i, r6i and
+ * c7i families (https://docs.aws.amazon.com/batch/latest/userguide/compute_environment_parameters.html#compute_environment_instance_types).
  *
  * The default VPC is found with DescribeVpcs (`is-default`), not with
  * DescribeAccountAttributes, whose `default-vpc` some implementations leave
  * at `none` (https://docs.aws.amazon.com/vpc/latest/userguide/default-vpc.html).
  */
-import type { EC2Client, LaunchTemplate } from "@aws-sdk/client-ec2";
+import type { _InstanceType, EC2Client, InstanceTypeInfo, LaunchTemplate } from "@aws-sdk/client-ec2";
 import { awsErrorName } from "./errors.js";
-import { withRetries } from "./retry.js";
+import { withRetries, type AwsCall } from "./retry.js";
 
 const EC2 = () => import("@aws-sdk/client-ec2");
 
@@ -36,17 +43,45 @@ export async function defaultNetwork(client: EC2Client): Promise<Network | undef
   };
 }
 
-/** vCPUs and memory (MiB) of each named instance type EC2 knows; families and `optimal` are not instance types and are left out. */
-export async function instanceTypeSizes(client: EC2Client, types: readonly string[]): Promise<Map<string, { vcpus: number; memoryMiB: number }>> {
+const BATCH_FAMILIES: Record<string, readonly string[]> = {
+  optimal: ["m6i", "c6i", "r6i", "c7i"],
+  default_x86_64: ["m6i", "c6i", "r6i", "c7i"],
+  default_arm64: ["m6g", "c6g", "r6g", "c7g"],
+};
+
+/** An instance type's vCPUs and memory (MiB), as EC2 states them. */
+export interface InstanceSize {
+  vcpus: number;
+  memoryMiB: number;
+}
+
+const sizeOf = (info: InstanceTypeInfo): InstanceSize => ({ vcpus: info.VCpuInfo?.DefaultVCpus ?? 0, memoryMiB: info.MemoryInfo?.SizeInMiB ?? 0 });
+
+/** The instance types behind an environment's `instanceTypes`: types, families, and Batch's own words. */
+export async function describeInstanceTypes(client: EC2Client, names: readonly string[], call: AwsCall = "ec2-read"): Promise<Map<string, InstanceSize>> {
   const { DescribeInstanceTypesCommand } = await EC2();
-  const sizes = new Map<string, { vcpus: number; memoryMiB: number }>();
-  const exact = types.filter((type) => type.includes("."));
-  if (exact.length === 0) return sizes;
-  const answer = await withRetries("setup-read", () => client.send(new DescribeInstanceTypesCommand({ InstanceTypes: exact as never[] })));
-  for (const type of answer.InstanceTypes ?? []) {
-    if (type.InstanceType) sizes.set(type.InstanceType, { vcpus: type.VCpuInfo?.DefaultVCpus ?? 0, memoryMiB: type.MemoryInfo?.SizeInMiB ?? 0 });
+  const exact = names.filter((name) => name.includes("."));
+  const families = names.flatMap((name) => (name.includes(".") ? [] : (BATCH_FAMILIES[name] ?? [name])));
+  const sizes = new Map<string, InstanceSize>();
+  const keep = (infos: InstanceTypeInfo[] | undefined, family: boolean) => {
+    // Batch does not launch bare-metal sizes for a family.
+    for (const info of infos ?? []) if (info.InstanceType && !(family && info.InstanceType.endsWith(".metal"))) sizes.set(info.InstanceType, sizeOf(info));
+  };
+  if (exact.length > 0) keep((await withRetries(call, () => client.send(new DescribeInstanceTypesCommand({ InstanceTypes: exact as _InstanceType[] })))).InstanceTypes, false);
+  let NextToken: string | undefined;
+  while (families.length > 0) {
+    const filters = [{ Name: "instance-type", Values: families.map((family) => `${family}.*`) }];
+    const page = await withRetries(call, () => client.send(new DescribeInstanceTypesCommand({ Filters: filters, NextToken })));
+    keep(page.InstanceTypes, true);
+    NextToken = page.NextToken;
+    if (!NextToken) break;
   }
   return sizes;
+}
+
+/** vCPUs and memory (MiB) of each named instance type EC2 knows; families and `optimal` are not instance types and are left out. */
+export function instanceTypeSizes(client: EC2Client, types: readonly string[]): Promise<Map<string, InstanceSize>> {
+  return describeInstanceTypes(client, types.filter((type) => type.includes(".")), "setup-read");
 }
 
 export interface RootVolume {

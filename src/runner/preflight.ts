@@ -43,6 +43,8 @@ export async function preflight(aws: AwsClients, reporter: Reporter, cache: Json
     // A queue Batch does not know is for the submission to report, naming the setting that gave it.
     refusal = queue && placementRefusal(queue, size);
   } catch (error) {
+    // Credential problems end the run: the Batch calls already give them as UserErrors.
+    if (error instanceof UserError) throw error;
     const credentials = credentialsProblem(error);
     if (credentials) throw credentials;
     reporter.line(`Pre-flight check skipped: ${preflightProblem(error)}.`);

@@ -32,12 +32,6 @@ export function queueVerdict(name: string, queue: JobQueueDetail | undefined): C
   return pass(check, `ENABLED and VALID, priority ${queue.priority}`);
 }
 
-/** Largest job one instance holds: memory less the 32 MiB the ECS agent keeps (https://docs.aws.amazon.com/batch/latest/userguide/memory-management.html). */
-export function largestJob(sizes: readonly { vcpus: number; memoryMiB: number }[]): { vcpus: number; memoryMiB: number } | undefined {
-  if (sizes.length === 0) return undefined;
-  return { vcpus: Math.max(...sizes.map((size) => size.vcpus)), memoryMiB: Math.max(...sizes.map((size) => size.memoryMiB - 32)) };
-}
-
 /** A compute environment behind the queue: ENABLED, VALID, able to grow, and able to hold the job definition's request. */
 export function environmentVerdict(environment: ComputeEnvironmentDetail, largest: { vcpus: number; memoryMiB: number } | undefined, request: { vcpus?: number; memoryMiB?: number }): Check {
   const name = environment.computeEnvironmentName ?? "?";

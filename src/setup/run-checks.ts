@@ -7,6 +7,7 @@
  */
 import type { AwsClients } from "../aws/clients.js";
 import { describeActiveDefinitions, describeComputeEnvironments, describeJobQueues } from "../aws/batch.js";
+import { largestJob } from "../aws/capacity.js";
 import { instanceTypeSizes } from "../aws/ec2.js";
 import { awsErrorName, describeAwsError } from "../aws/errors.js";
 import { readRole, simulate } from "../aws/iam.js";
@@ -15,7 +16,7 @@ import { readBucket } from "../aws/s3-bucket.js";
 import { callerIdentity } from "../aws/sts.js";
 import type { Settings } from "../config/resolve.js";
 import { UserError } from "../errors.js";
-import { definitionRequest, definitionVerdict, environmentVerdict, fail, largestJob, pass, principalForSimulation, queueVerdict, SETUP, UPDATE, warn, type Check } from "./checks.js";
+import { definitionRequest, definitionVerdict, environmentVerdict, fail, pass, principalForSimulation, queueVerdict, SETUP, UPDATE, warn, type Check } from "./checks.js";
 import { LOG_GROUP } from "./spec.js";
 
 interface CheckContext {

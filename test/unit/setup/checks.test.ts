@@ -1,6 +1,7 @@
 /** The verdicts of check-setup on what it reads: pass, warn or fail, with the fix for each failure. */
 import { describe, expect, it } from "vitest";
-import { definitionRequest, definitionVerdict, environmentVerdict, formatChecks, largestJob, principalForSimulation, queueVerdict } from "../../../src/setup/checks.js";
+import { largestJob } from "../../../src/aws/capacity.js";
+import { definitionRequest, definitionVerdict, environmentVerdict, formatChecks, principalForSimulation, queueVerdict } from "../../../src/setup/checks.js";
 
 const environment = (more: object = {}) => ({ computeEnvironmentName: "ce", state: "ENABLED", status: "VALID", computeResources: { type: "EC2", maxvCpus: 64, instanceTypes: ["m5.large"], minvCpus: 0, subnets: [] }, ...more }) as never;
 
