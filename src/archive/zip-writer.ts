@@ -22,7 +22,7 @@ import { crc32 } from "node:zlib";
 import { UserError } from "../errors.js";
 import { Deflater, FINAL_BLOCK, PIECE, readPiece, settled } from "./deflate-pool.js";
 import { readFailure } from "./fs-errors.js";
-import { ItemQueue } from "./item-queue.js";
+import { ItemQueue, type Item } from "./item-queue.js";
 import { CentralDirectory, centralHeader, dataDescriptor, describeMember, localHeader, type MemberHeader } from "./zip-records.js";
 import { MAGIC32, METHOD_DEFLATED, METHOD_STORED } from "./zip-format.js";
 import type { Compression, WrittenMember, ZipMember } from "./zip-member.js";
@@ -100,47 +100,105 @@ async function* zipChunks(members: AsyncIterable<ZipMember>, options: ZipWriterO
 }
 
 async function* writeItems(queue: ItemQueue, options: ZipWriterOptions): AsyncGenerator<Buffer> {
-  const central = new CentralDirectory();
-  for (const record of options.continues?.records ?? []) central.add(record);
-  let offset = options.continues?.offset ?? 0;
-  let current: { member: ZipMember; header: MemberHeader; headerOffset: number; compressedSize: number } | undefined;
-
+  const layout = new Layout(options);
   for (;;) {
     const item = await queue.next();
     if (item === undefined) break;
     if (item.kind === "start") {
-      const { member } = item;
-      options.onMember?.(member);
-      const header = describeMember(member, await item.method);
-      const local = localHeader(header);
-      current = { member, header, headerOffset: offset, compressedSize: 0 };
-      yield local;
-      offset += local.length;
-      if (member.isDirectory) central.add(centralHeader(header, { crc: 0, size: 0, compressedSize: 0 }, current.headerOffset));
+      yield layout.begin(item.member, await item.method);
     } else if (item.kind === "data") {
       const bytes = await item.bytes;
-      if (current) current.compressedSize += bytes.length;
-      offset += bytes.length;
+      layout.advance(bytes.length);
       yield bytes;
-    } else if (current) {
-      const { header, member } = current;
-      const sums = { crc: item.crc, size: item.size, compressedSize: current.compressedSize };
-      if (!header.zip64 && Math.max(sums.size, sums.compressedSize) >= MAGIC32) {
-        throw new UserError(
-          `${member.path} grew past 4 GiB while it was being uploaded.`,
-          "Wait until nothing writes to the build directory, then run the build again.",
-        );
+    } else if (item.kind === "rest") {
+      const sums = { crc: item.crc, size: item.size };
+      for await (const piece of restOfFile(item, options)) {
+        sums.crc = crc32(piece, sums.crc);
+        sums.size += piece.length;
+        layout.advance(piece.length);
+        yield piece;
       }
-      const descriptor = dataDescriptor(header.zip64, sums);
-      yield descriptor;
-      offset += descriptor.length;
-      central.add(centralHeader(header, sums, current.headerOffset));
-      const method = header.method === METHOD_DEFLATED ? "deflate" : "store";
-      options.onWritten?.({ member, crc32: sums.crc, size: sums.size, compressedSize: sums.compressedSize, method });
+      yield layout.end(sums.crc, sums.size);
+    } else {
+      yield layout.end(item.crc, item.size);
     }
   }
+  yield* layout.central.finish(layout.offset);
+}
 
-  yield* central.finish(offset);
+/** Where each member lands in the archive, and the central directory that lists them. */
+class Layout {
+  readonly central = new CentralDirectory();
+  offset: number;
+  private current: { member: ZipMember; header: MemberHeader; headerOffset: number; compressedSize: number } | undefined;
+
+  constructor(private readonly options: ZipWriterOptions) {
+    for (const record of options.continues?.records ?? []) this.central.add(record);
+    this.offset = options.continues?.offset ?? 0;
+  }
+
+  /** The member's local header. */
+  begin(member: ZipMember, method: number): Buffer {
+    this.options.onMember?.(member);
+    const header = describeMember(member, method);
+    const local = localHeader(header);
+    this.current = { member, header, headerOffset: this.offset, compressedSize: 0 };
+    this.offset += local.length;
+    if (member.isDirectory) this.central.add(centralHeader(header, { crc: 0, size: 0, compressedSize: 0 }, this.offset - local.length));
+    return local;
+  }
+
+  /** `bytes` of the current member's data were written. */
+  advance(bytes: number): void {
+    if (this.current) this.current.compressedSize += bytes;
+    this.offset += bytes;
+  }
+
+  /** The current member's data descriptor. */
+  end(crc: number, size: number): Buffer {
+    if (!this.current) throw new Error("a member ended before it began");
+    const { header, member, compressedSize, headerOffset } = this.current;
+    const sums = { crc, size, compressedSize };
+    if (!header.zip64 && Math.max(sums.size, sums.compressedSize) >= MAGIC32) {
+      throw new UserError(
+        `${member.path} grew past 4 GiB while it was being uploaded.`,
+        "Wait until nothing writes to the build directory, then run the build again.",
+      );
+    }
+    const descriptor = dataDescriptor(header.zip64, sums);
+    this.offset += descriptor.length;
+    this.central.add(centralHeader(header, sums, headerOffset));
+    const method = header.method === METHOD_DEFLATED ? "deflate" : "store";
+    this.options.onWritten?.({ member, crc32: sums.crc, size: sums.size, compressedSize: sums.compressedSize, method });
+    return descriptor;
+  }
+}
+
+/**
+ * The rest of a stored file, read in pieces as the upload takes them, the
+ * next piece always being read while the last one is written.
+ */
+async function* restOfFile(item: Extract<Item, { kind: "rest" }>, options: ZipWriterOptions): AsyncGenerator<Buffer> {
+  const handle = await open(item.path, "r").catch((error: unknown) => {
+    throw readFailure(error, item.path);
+  });
+  const readAt = (at: number) => settled(handle.read(Buffer.allocUnsafe(PIECE), 0, PIECE, at).then(({ bytesRead, buffer }) => buffer.subarray(0, bytesRead)));
+  try {
+    let position = item.position;
+    let next = readAt(position);
+    for (;;) {
+      const piece = await next;
+      if (piece.length === 0) break;
+      position += piece.length;
+      next = readAt(position);
+      options.onBytes?.(piece.length);
+      yield piece;
+    }
+  } catch (error) {
+    throw readFailure(error, item.path);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Walks the members, reads their files and starts their deflating, pushing items in archive order. */
@@ -183,63 +241,61 @@ async function readWhole(member: ZipMember, deflate: boolean, options: ZipWriter
     bytes = Promise.resolve(contents);
   }
   await queue.push({ kind: "start", member, method: settled(method) }, 0);
-  await queue.push({ kind: "data", bytes: settled(bytes) }, size);
+  await queue.push({ kind: "data", bytes: settled(bytes) }, size, deflate ? bytes.then((held) => held.length) : undefined);
   await queue.push({ kind: "end", crc, size }, 0);
 }
 
 /**
- * A large member, read piece by piece. Whether it is deflated is decided by
- * its first piece (see STORE_ABOVE); the later pieces are deflated on the
- * workers, each primed with the end of the one before.
+ * A large member. Stored by its name, it is left to the writing side to read
+ * (a `rest` item). Otherwise its first piece decides (see STORE_ABOVE): a
+ * member that does not shrink is stored, the rest of it read by the writing
+ * side too; one that does is read piece by piece here, the pieces deflated on
+ * the workers, each primed with the end of the one before.
  */
 async function readInPieces(member: ZipMember, deflate: boolean, options: ZipWriterOptions, deflater: Deflater, queue: ItemQueue): Promise<void> {
+  const stored = Promise.resolve(METHOD_STORED);
+  if (!deflate) {
+    await queue.push({ kind: "start", member, method: stored }, 0);
+    await queue.push({ kind: "rest", path: member.path, position: 0, crc: 0, size: 0 }, 0);
+    return;
+  }
   const handle = await open(member.path, "r");
   try {
-    let crc = 0;
-    let size = 0;
-    let piece = await readPiece(handle, deflater.buffers);
-    let dictionary: Buffer | undefined;
-    let deflating = false;
-    const first = piece;
-
-    if (deflate && first.length > 0) {
-      crc = crc32(first, crc);
-      size += first.length;
-      options.onBytes?.(first.length);
-      dictionary = Buffer.from(first.subarray(-DICTIONARY_SIZE));
-      const probe = await deflater.piece(first, undefined);
-      deflating = probe.length <= first.length * STORE_ABOVE;
-      await queue.push({ kind: "start", member, method: Promise.resolve(deflating ? METHOD_DEFLATED : METHOD_STORED) }, 0);
-      await queue.push({ kind: "data", bytes: Promise.resolve(deflating ? probe : first) }, first.length);
-      if (deflating) deflater.buffers.give(first);
-      piece = await readPiece(handle, deflater.buffers);
-    } else {
-      await queue.push({ kind: "start", member, method: Promise.resolve(METHOD_STORED) }, 0);
+    const first = await readPiece(handle, deflater.buffers);
+    let crc = crc32(first);
+    let size = first.length;
+    options.onBytes?.(size);
+    const probe = size > 0 ? await deflater.piece(first, undefined) : undefined;
+    if (probe === undefined || probe.length > size * STORE_ABOVE) {
+      await queue.push({ kind: "start", member, method: stored }, 0);
+      await queue.push({ kind: "data", bytes: Promise.resolve(first) }, size);
+      await queue.push({ kind: "rest", path: member.path, position: size, crc, size }, 0);
+      return;
     }
-
-    while (piece.length > 0) {
+    let dictionary = Buffer.from(first.subarray(-DICTIONARY_SIZE));
+    deflater.buffers.give(first);
+    await queue.push({ kind: "start", member, method: Promise.resolve(METHOD_DEFLATED) }, 0);
+    await queue.push({ kind: "data", bytes: Promise.resolve(probe) }, probe.length);
+    for (let piece = await readPiece(handle, deflater.buffers); piece.length > 0; piece = await readPiece(handle, deflater.buffers)) {
       crc = crc32(piece, crc);
       size += piece.length;
       options.onBytes?.(piece.length);
-      let bytes: Promise<Buffer>;
-      if (deflating) {
-        const next = Buffer.from(piece.subarray(-DICTIONARY_SIZE));
-        const raw = piece;
-        bytes = deflater.piece(raw, dictionary).then((deflated) => {
+      const next = Buffer.from(piece.subarray(-DICTIONARY_SIZE));
+      const raw = piece;
+      const bytes = settled(
+        deflater.piece(raw, dictionary).then((deflated) => {
           deflater.buffers.give(raw);
           return deflated;
-        });
-        dictionary = next;
-      } else {
-        bytes = Promise.resolve(piece);
-      }
-      await queue.push({ kind: "data", bytes: settled(bytes) }, piece.length);
-      piece = await readPiece(handle, deflater.buffers);
+        }),
+      );
+      dictionary = next;
+      // Weighed as read until deflated, then as deflated: a well-compressing
+      // file can be deflated far ahead while a stored one is being sent.
+      await queue.push({ kind: "data", bytes }, raw.length, bytes.then((deflated) => deflated.length));
     }
-    if (deflating) await queue.push({ kind: "data", bytes: Promise.resolve(FINAL_BLOCK) }, 0);
+    await queue.push({ kind: "data", bytes: Promise.resolve(FINAL_BLOCK) }, 0);
     await queue.push({ kind: "end", crc, size }, 0);
   } finally {
     await handle.close();
   }
 }
-

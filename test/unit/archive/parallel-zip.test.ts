@@ -6,10 +6,11 @@ import { randomBytes } from "node:crypto";
 import { appendFile, mkdir, readFile, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { uploadCompression, UPLOAD_DEFLATE_LEVEL } from "../../../src/archive/compression.js";
 import { extractChanged } from "../../../src/archive/extract.js";
 import type { WrittenMember, ZipMember } from "../../../src/archive/zip-member.js";
+import { writeZip } from "../../../src/archive/zip-writer.js";
 import { scratchDir } from "./fixtures.js";
 import { fileSource, infoZip, writeArchive, zipinfoVerbose } from "./zip-tools.js";
 
@@ -140,6 +141,35 @@ describe("the parallel upload archive and Info-ZIP", () => {
     expect(infoZip("zipinfo", ["-1", out]).trim().split("\n")).toEqual(members.map((member) => member.name));
     expect(infoZip("unzip", ["-tq", out])).toMatch(/No errors detected/);
   });
+});
+
+describe("reading ahead past a large stored member", () => {
+  it("deflates the members after it while it is still being sent, holding only their deflated bytes", async () => {
+    const root = await scratchDir();
+    const stored = randomBytes(12 * MiB);
+    const genome = fasta(24 * MiB);
+    await writeFile(join(root, "a.tar.gz"), stored);
+    await writeFile(join(root, "b.fasta"), genome);
+    const members: ZipMember[] = ["a.tar.gz", "b.fasta"].map((name) => ({ name, path: join(root, name), isDirectory: false, size: name === "b.fasta" ? genome.length : stored.length, mode: 0o644, mtime: new Date() }));
+    let read = 0;
+    const stream = writeZip(
+      (async function* () {
+        yield* members;
+      })(),
+      { compression: uploadCompression, onBytes: (bytes) => (read += bytes) },
+    );
+    const chunks: Buffer[] = [];
+    const iterator = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+    // The consumer (the upload, limited by the link) takes the first piece of the stored member, then waits.
+    while (chunks.reduce((sum, chunk) => sum + chunk.length, 0) < MiB) chunks.push((await iterator.next()).value as Buffer);
+    // Meanwhile the whole FASTA file is read and deflated, far beyond the 8 MiB read-ahead of file bytes.
+    await vi.waitFor(() => expect(read).toBeGreaterThanOrEqual(genome.length), { timeout: 20_000, interval: 20 });
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) chunks.push(next.value as Buffer);
+    const out = join(await scratchDir(), "ahead.zip");
+    await writeFile(out, Buffer.concat(chunks));
+    expect(infoZip("unzip", ["-tq", out])).toMatch(/No errors detected/);
+    expect(infoZip("zipinfo", ["-1", out]).trim().split("\n")).toEqual(["a.tar.gz", "b.fasta"]);
+  }, 60_000);
 });
 
 describe("uploadCompression", () => {

@@ -193,4 +193,19 @@ describe("writeZip failures", () => {
       yield member;
     })())).rejects.toThrow(`${member.path} disappeared while the build directory was being uploaded.`);
   });
+
+  it("names a large stored file that disappeared before the upload reached it", async () => {
+    const root = await scratchDir();
+    await makeTree(root, { "first.gz": "x".repeat(3 << 20), "second.gz": "y".repeat(3 << 20) });
+    const members: ZipMember[] = ["first.gz", "second.gz"].map((name) => ({ name, path: join(root, name), isDirectory: false, size: 3 << 20, mode: 0o644, mtime: new Date() }));
+    const out = join(await scratchDir(), "build.zip");
+    const written = writeArchive(
+      out,
+      (async function* () {
+        yield* members;
+      })(),
+      { compression: () => "store", onMember: (member) => member.name === "first.gz" && void rm(join(root, "second.gz")) },
+    );
+    await expect(written).rejects.toThrow(`${join(root, "second.gz")} disappeared while the build directory was being uploaded.`);
+  });
 });
