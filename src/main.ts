@@ -14,6 +14,7 @@
 import { availableParallelism, homedir } from "node:os";
 import type { Io } from "./commands/context.js";
 import { parseCommandLine, USAGE, type Invocation } from "./cli/parse.js";
+import { keepYoungGenerationSmall } from "./heap.js";
 import { PACKAGE, PROGRAM } from "./program.js";
 import { describeFailure, ErrorWithNote, ExpectedError, UsageError, UserError } from "./errors.js";
 import { jsonReporters } from "./ui/json-reporter.js";
@@ -52,6 +53,7 @@ async function runCommand(invocation: Exclude<Invocation, { kind: "done" }>, io:
   switch (invocation.kind) {
     case "build":
     case "attach": {
+      keepYoungGenerationSmall();
       const { buildCommand } = await import("./commands/build.js");
       return buildCommand(invocation.request, context, invocation.kind);
     }

@@ -3,7 +3,11 @@
 // still formatted, as in CI), and the one JSON line a driver answers with.
 import { Writable } from "node:stream";
 import { createAwsClients, type AwsClients } from "../../../src/aws/clients.js";
+import { keepYoungGenerationSmall } from "../../../src/heap.js";
 import { createReporter, type Reporter } from "../../../src/ui/reporter.js";
+
+// The heap as `build` and `attach` set it (src/main.ts).
+keepYoungGenerationSmall();
 
 export function clientsFor(endpoint: string): AwsClients {
   return createAwsClients({ region: process.env.AWS_REGION ?? "us-east-1", endpoints: { s3: endpoint, logs: endpoint, batch: endpoint } });
