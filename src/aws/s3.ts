@@ -5,7 +5,7 @@
  * Streaming upload: S3 multipart parts are 5 MiB to 5 GiB and at most 10,000
  * per object (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html),
  * and an archive's size is unknown until it is written. So the part size grows
- * with the part number: 8 MiB for the first 1,000 parts, doubling every 1,000,
+ * with the part number: 6 MiB for the first 1,000 parts, doubling every 1,000,
  * which fits any object up to S3's 5 TiB limit while keeping memory to a few
  * parts for ordinary builds. Several parts are in flight at once; each is
  * retried on transient failures without resending the parts already stored;
@@ -64,7 +64,7 @@ function bucketProblem(error: unknown): string {
 }
 
 const MiB = 1024 * 1024;
-export const FIRST_PART_SIZE = 8 * MiB;
+export const FIRST_PART_SIZE = 6 * MiB;
 export const MAX_PARTS = 10_000;
 
 /** The size of part `partNumber` (1-based). */
@@ -123,7 +123,14 @@ class PartUploader {
   private readonly inFlight = new Set<Promise<void>>();
   private failure: unknown;
   private partNumber = 1;
-  private pending: Buffer[] = [];
+  /** The part being gathered: chunks are copied in as they come, so none is held beyond its copy. */
+  private part: Buffer | undefined;
+  /**
+   * Part buffers whose upload finished, to gather the next parts in. Left to
+   * the garbage collector, dead parts piled up to 60 MB before V8
+   * freed them (it sweeps for outside memory only after it grew by 64 MB).
+   */
+  private readonly spare: Buffer[] = [];
   private pendingBytes = 0;
   private total = 0;
 
@@ -140,23 +147,30 @@ class PartUploader {
   }
 
   async add(chunk: Uint8Array): Promise<void> {
-    this.pending.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    this.pendingBytes += chunk.byteLength;
     this.total += chunk.byteLength;
-    while (this.pendingBytes >= partSize(this.partNumber)) await this.startPart(this.takePart(partSize(this.partNumber)));
+    let from = 0;
+    while (from < chunk.byteLength) {
+      const size = partSize(this.partNumber);
+      this.part ??= this.spareOf(size) ?? Buffer.allocUnsafeSlow(size);
+      const taken = Math.min(size - this.pendingBytes, chunk.byteLength - from);
+      this.part.set(chunk.subarray(from, from + taken), this.pendingBytes);
+      this.pendingBytes += taken;
+      from += taken;
+      if (this.pendingBytes === size) await this.startPart(this.takePart());
+    }
   }
 
   /** Sends the rest: one PutObject for a small archive, else the last part and CompleteMultipartUpload. */
   async finish(): Promise<UploadResult> {
     const { bucket, key } = this.target;
     if (this.uploadId === undefined) {
-      const data = this.takePart(this.pendingBytes);
+      const data = this.takePart();
       const put = new this.sdk.PutObjectCommand({ Bucket: bucket, Key: key, Body: data, ContentLength: data.length });
       await this.retrying((sending) => this.client.send(put, sending));
       this.options.onStored?.(data.length);
       return { bytes: this.total, parts: 1, copied: 0 };
     }
-    if (this.pendingBytes > 0) await this.startPart(this.takePart(this.pendingBytes));
+    if (this.pendingBytes > 0) await this.startPart(this.takePart());
     await Promise.all(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
     if (this.copying) this.completed.push(...(await this.copying));
@@ -211,20 +225,27 @@ class PartUploader {
         this.failure ??= error;
       },
     );
-    const tracked = part.finally(() => this.inFlight.delete(tracked));
+    const tracked = part.finally(() => {
+      this.inFlight.delete(tracked);
+      this.spare.push(Buffer.from(data.buffer, data.byteOffset, data.buffer.byteLength - data.byteOffset));
+    });
     this.inFlight.add(tracked);
     while (this.inFlight.size >= PARTS_IN_FLIGHT) await Promise.race(this.inFlight);
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private takePart(size: number): Buffer {
-    const joined = Buffer.concat(this.pending, this.pendingBytes);
-    const part = joined.subarray(0, size);
-    const rest = joined.subarray(size);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
+  private spareOf(size: number): Buffer | undefined {
+    for (let buffer = this.spare.pop(); buffer !== undefined; buffer = this.spare.pop()) if (buffer.length === size) return buffer;
+    return undefined;
+  }
+
+  private takePart(): Buffer {
+    const part = (this.part ?? Buffer.alloc(0)).subarray(0, this.pendingBytes);
+    this.part = undefined;
+    this.pendingBytes = 0;
     return part;
   }
+
 }
 
 /** Hooks for removing what an upload left: a few quick retries, cut short by `signal`. */

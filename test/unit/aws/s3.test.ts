@@ -21,6 +21,7 @@ import {
   openObjectRanges,
   parseS3ObjectUrl,
   partSize,
+  PARTS_IN_FLIGHT,
   uploadStream,
 } from "../../../src/aws/s3.js";
 import { UserError } from "../../../src/errors.js";
@@ -37,8 +38,8 @@ async function* chunks(total: number, size = 1024 * 1024): AsyncGenerator<Uint8A
 beforeEach(() => s3.reset());
 
 describe("part sizes", () => {
-  it("start at 8 MiB and double every 1,000 parts", () => {
-    expect(partSize(1)).toBe(FIRST_PART_SIZE);
+  it("start at 6 MiB and double every 1,000 parts", () => {
+    expect(partSize(1)).toBe(6 * 1024 * 1024);
     expect(partSize(1000)).toBe(FIRST_PART_SIZE);
     expect(partSize(1001)).toBe(2 * FIRST_PART_SIZE);
     expect(partSize(MAX_PARTS)).toBe(512 * FIRST_PART_SIZE);
@@ -85,6 +86,24 @@ describe("uploadStream", () => {
       { PartNumber: 2, ETag: '"e2"' },
       { PartNumber: 3, ETag: '"e3"' },
     ]);
+  });
+
+  it("gathers later parts in the buffers of parts already stored, and sends each part's bytes as they came", async () => {
+    s3.on(CreateMultipartUploadCommand).resolves({ UploadId: "u1" });
+    const seen: { memory: ArrayBufferLike; bytes: Buffer }[] = [];
+    s3.on(UploadPartCommand).callsFake(async (input: { Body: Buffer }) => {
+      // Copied now: the buffer is used again once this part is stored.
+      seen.push({ memory: input.Body.buffer, bytes: Buffer.from(input.Body) });
+      return { ETag: `"e${seen.length}"` };
+    });
+    s3.on(CompleteMultipartUploadCommand).resolves({});
+    const total = 12 * FIRST_PART_SIZE;
+    await uploadStream(client, target, chunks(total, 3 * 1024 * 1024 + 7));
+    expect(new Set(seen.map(({ memory }) => memory)).size).toBeLessThanOrEqual(PARTS_IN_FLIGHT + 1);
+    const sent = Buffer.concat(seen.map(({ bytes }) => bytes));
+    const expected: Buffer[] = [];
+    for await (const chunk of chunks(total, 3 * 1024 * 1024 + 7)) expected.push(Buffer.from(chunk));
+    expect(sent.equals(Buffer.concat(expected))).toBe(true);
   });
 
   it("retries a part that failed transiently without resending the others (R1)", async () => {
