@@ -2,7 +2,7 @@
 // followed by `aws s3 cp`, on plain loopback and through shaped links. The
 // variants alternate within each run so that a busy moment of the machine
 // hits them alike.
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { BUCKET, deleteObject, type BenchContext } from "./context.js";
@@ -25,6 +25,10 @@ interface Sample {
   archiveBytes?: number;
   /** CPU time of our upload process (user and system, every thread): reading, CRC-32, deflating, sending. */
   cpuSeconds?: number;
+  /** CPU time moto spent meanwhile, receiving and storing. */
+  motoCpuSeconds?: number;
+  /** CPU time of this process meanwhile: the throttling proxy, when there is one. */
+  proxyCpuSeconds?: number;
 }
 
 export interface UploadFigures {
@@ -36,13 +40,28 @@ export interface UploadFigures {
   /**
    * What the machine allows (P1): the archive's bytes over the link's rate,
    * and our upload's CPU time spread over the cores; the larger bounds the
-   * upload. `oursVsLimit`: our wall time over it.
+   * upload. `oursVsLimit`: our wall time over it. On this machine moto and
+   * the proxy share the cores: `serverCpuSeconds` is their CPU time, and
+   * `boundSeconds` the larger of the link's time and everyone's CPU time
+   * over the cores, which no upload here can beat.
    */
-  limit?: { linkSeconds?: number; cpuSeconds: number; cores: number; seconds: number; oursVsLimit: number };
+  limit?: { linkSeconds?: number; cpuSeconds: number; cores: number; seconds: number; oursVsLimit: number; serverCpuSeconds: number; boundSeconds: number; oursVsBound: number };
 }
 
 /** The baselines skip what the tool skips, so both send the same files. */
 const ZIP_EXCLUDES = [".git/*", ".snakemake/*", "environment*", "*/__pycache__/*", "*.pyc"];
+
+/** User and system CPU seconds of a process so far (Linux), 0 when it cannot be read. */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 a second); the name in field 2 may hold spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 export async function benchUpload(context: BenchContext, dataset: Dataset, link: Link, baselines = true): Promise<UploadFigures> {
   const proxy = link.rate ? await startProxy(context.stack.motoEndpoint, link.rate) : undefined;
@@ -51,9 +70,21 @@ export async function benchUpload(context: BenchContext, dataset: Dataset, link:
   try {
     for (let run = 0; run < context.runs; run++) {
       const key = `bench/upload-${dataset.name}-${run}.zip`;
+      const motoAtStart = processCpuSeconds(context.stack.motoPid);
+      const benchAtStart = process.cpuUsage();
       const ours = await measure("node", [context.drivers.upload, endpoint, BUCKET, key, dataset.dir], { env: context.env });
+      const bench = process.cpuUsage(benchAtStart);
+      const motoCpuSeconds = processCpuSeconds(context.stack.motoPid) - motoAtStart;
       const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as { stageSeconds: number; archiveBytes: number; cpuSeconds: number };
-      runs.ours?.push({ seconds: ours.seconds, peakRssMB: ours.peakRssMB, stageSeconds: answer.stageSeconds, archiveBytes: answer.archiveBytes, cpuSeconds: answer.cpuSeconds });
+      runs.ours?.push({
+        seconds: ours.seconds,
+        peakRssMB: ours.peakRssMB,
+        stageSeconds: answer.stageSeconds,
+        archiveBytes: answer.archiveBytes,
+        cpuSeconds: answer.cpuSeconds,
+        motoCpuSeconds,
+        proxyCpuSeconds: (bench.user + bench.system) / 1e6,
+      });
       await deleteObject(context, key);
 
       for (const level of baselines ? [0, 1] : []) {
@@ -85,7 +116,18 @@ export async function benchUpload(context: BenchContext, dataset: Dataset, link:
   const cpuSeconds = median(ours.map((sample) => sample.cpuSeconds ?? Number.NaN));
   const linkSeconds = link.rate ? median(ours.map((sample) => sample.archiveBytes ?? 0)) / link.rate : undefined;
   const limitSeconds = Math.max(linkSeconds ?? 0, cpuSeconds / cores);
-  const limit = { ...(linkSeconds === undefined ? {} : { linkSeconds: round(linkSeconds) }), cpuSeconds: round(cpuSeconds), cores, seconds: round(limitSeconds), oursVsLimit: round(seconds("ours") / limitSeconds) };
+  const serverCpuSeconds = median(ours.map((sample) => (sample.motoCpuSeconds ?? 0) + (link.rate ? (sample.proxyCpuSeconds ?? 0) : 0)));
+  const boundSeconds = Math.max(linkSeconds ?? 0, (cpuSeconds + serverCpuSeconds) / cores);
+  const limit = {
+    ...(linkSeconds === undefined ? {} : { linkSeconds: round(linkSeconds) }),
+    cpuSeconds: round(cpuSeconds),
+    cores,
+    seconds: round(limitSeconds),
+    oursVsLimit: round(seconds("ours") / limitSeconds),
+    serverCpuSeconds: round(serverCpuSeconds),
+    boundSeconds: round(boundSeconds),
+    oursVsBound: round(seconds("ours") / boundSeconds),
+  };
   return {
     limit,
     dataset: dataset.name,

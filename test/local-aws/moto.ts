@@ -9,6 +9,8 @@ export const STACK_REGION = "us-east-1";
 
 export interface MotoServer {
   endpoint: string;
+  /** The server's process id: the benchmarks read its CPU time. */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export async function startMoto(options: MotoOptions): Promise<MotoServer> {
   child.stderr?.on("data", keep);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
 
-  const server: MotoServer = { endpoint, stop: () => stopChild(child, exited) };
+  const server: MotoServer = { endpoint, pid: child.pid, stop: () => stopChild(child, exited) };
   try {
     await waitUntilAnswering(endpoint, child, options.startTimeoutMs ?? 30_000);
   } catch (error) {

@@ -80,6 +80,8 @@ export interface LocalAwsEnv extends Record<string, string> {
 export interface LocalAws {
   endpoint: string;
   motoEndpoint: string;
+  /** moto's process id, when it runs as a child of this process. */
+  motoPid: number | undefined;
   env: LocalAwsEnv;
   control: LocalAwsControl;
   workRoot: string;
@@ -144,6 +146,7 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     return {
       endpoint,
       motoEndpoint: moto.endpoint,
+      motoPid: moto.pid,
       env,
       control: new LocalAwsControl(endpoint),
       workRoot,
