@@ -149,6 +149,13 @@ export class PrefetchingSource implements RangeSource {
     this.fill();
   }
 
+  /** No more groups are wanted (the download goes on another way): nothing more is fetched, and what was is dropped. */
+  stop(): void {
+    this.next = this.groups.length;
+    this.fetched.fill(undefined);
+    this.aheadBytes = 0;
+  }
+
   private fill(): void {
     while (this.next < this.groups.length && this.inFlight < this.options.concurrency && this.aheadBytes < this.options.aheadBytes) {
       const index = this.next++;
