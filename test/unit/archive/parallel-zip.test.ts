@@ -221,6 +221,6 @@ describe("extractChanged with a record of the upload (knownUnchanged)", () => {
     ]);
     expect(await readFile(join(root, "a.txt"), "utf8")).toBe("original a\n");
     expect(await readFile(join(root, "b.txt"), "utf8")).toBe("job's b\n");
-    expect(result).toEqual({ extracted: 1, unchanged: 1 });
+    expect(result).toMatchObject({ extracted: 1, unchanged: 1 });
   });
 });
