@@ -18,11 +18,14 @@ import { extractChanged, type ExtractResult } from "../archive/extract.js";
 import { IncompleteDownload } from "../archive/not-written.js";
 import { downloadSelector, type DownloadSpec } from "../archive/patterns.js";
 import { readZipDirectory, ZipFormatError, type RangeSource, type ZipDirectory, type ZipEntry } from "../archive/zip-reader.js";
-import { openObjectRanges, s3Url, type ObjectHead, type S3Location } from "../aws/s3.js";
+import type { GetMeter } from "../archive/download-plan.js";
+import type { FetchReport } from "../archive/fetch-members.js";
+import { openObjectRanges, openObjectStream, s3Url, type ObjectHead, type S3Location } from "../aws/s3.js";
 import { FileFacts, type ArchiveRecord, type ArchiveRecords } from "../state/archive-records.js";
 import { ErrorWithNote, Interrupted, UserError } from "../errors.js";
 import { lockBuildDirectory, type DownloadLock } from "../state/download-lock.js";
 import type { Reporter } from "../ui/reporter.js";
+import { formatBytes } from "../ui/units.js";
 import { stopOnSignals, type SignalSource } from "./control.js";
 import { finishDownloadCommand } from "./messages.js";
 import { retryNotice } from "./notices.js";
@@ -85,7 +88,10 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
         lock: takeLock,
         knownUnchanged: record.knownUnchanged,
         onMatched: record.matched,
+        meter: source.meter,
+        stream: openObjectStream(request.s3, request.workdir, source, { onRetry: retryNotice(reporter, "S3"), signal }),
       });
+      if (result.fetch) reportPlan(reporter, result.fetch);
       // The record only ever saves work: one that cannot be kept is no failure.
       if (source.etag !== undefined) await request.archives?.write(buildRoot, record.facts, { ...request.workdir, etag: source.etag, size: source.size }).catch(() => undefined);
       return result;
@@ -97,6 +103,18 @@ export async function downloadResults(request: DownloadRequest): Promise<Extract
       await lock?.release();
     }
   }, request.signal);
+}
+
+/** Which plan fetched the changed members, and what it fetched, for people and for --json. */
+function reportPlan(reporter: Reporter, fetch: FetchReport): void {
+  const { plan, switchedAt, rangedGets, rangedBytes, streamedBytes } = fetch;
+  const ranged = `${rangedGets} ranged GET${rangedGets === 1 ? "" : "s"} (${formatBytes(rangedBytes)})`;
+  const streamed = `one streaming GET (${formatBytes(streamedBytes)})`;
+  const line =
+    plan === "ranged" ? `Fetched the changed files with ${ranged}.`
+    : switchedAt === undefined ? `Fetched the changed files with ${streamed}.`
+    : `Fetched the changed files with ${ranged}, then, as those were slow, ${streamed}.`;
+  reporter.emit({ type: "download-plan", plan, rangedGets, rangedBytes, streamedBytes, ...(switchedAt === undefined ? {} : { switched: true }) }, { line });
 }
 
 /** What the build directory's record says of its files, and what this download learns of them. */
@@ -125,7 +143,7 @@ function memberName(buildRoot: string, absPath: string): string {
   return relative(buildRoot, absPath).split(sep).join("/");
 }
 
-async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource & ObjectHead; directory: ZipDirectory }> {
+async function openArchive(request: DownloadRequest, signal: AbortSignal): Promise<{ source: RangeSource & ObjectHead & { meter: GetMeter }; directory: ZipDirectory }> {
   const source = await openObjectRanges(request.s3, request.workdir, { onRetry: retryNotice(request.reporter, "S3"), signal });
   try {
     return { source, directory: await readZipDirectory(source) };
