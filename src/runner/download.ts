@@ -129,10 +129,17 @@ class DownloadRecord {
     this.known = new FileFacts(record?.files);
   }
 
-  readonly knownUnchanged = (absPath: string, size: number, mtimeMs: number, crc32: number): boolean =>
-    this.known.vouches(memberName(this.buildRoot, absPath), size, mtimeMs, crc32);
+  /** A file the record vouches for keeps its fact, shared rather than copied (100,000 files make that count). */
+  readonly knownUnchanged = (absPath: string, size: number, mtimeMs: number, crc32: number): boolean => {
+    const name = memberName(this.buildRoot, absPath);
+    const fact = this.known.get(name);
+    if (fact === undefined || !this.known.vouches(name, size, mtimeMs, crc32)) return false;
+    this.facts.keep(fact);
+    return true;
+  };
 
   readonly matched = (entry: ZipEntry, localPath: string): void => {
+    if (this.facts.get(entry.name)?.[3] === entry.crc32) return; // vouched for just now
     const stats = statSync(localPath, { throwIfNoEntry: false });
     if (stats?.isFile()) this.facts.add(entry.name, stats.size, stats.mtimeMs, entry.crc32);
   };
