@@ -117,20 +117,21 @@ describe("the download's plans write the same files", () => {
   });
 
   it("leaves ranged GETs that are slow for one streaming GET of the rest, at a group boundary", async () => {
-    // 60 changed members of 2 KiB apart, each GET taking 100 ms and none at the same time (as moto answers).
+    // 60 changed members of 2 KiB apart, each GET taking 200 ms and none at the same time (as moto answers);
+    // responses flow at 2,400 bytes a millisecond, so the estimates first favour ranged GETs.
     const setup = await scenario(300, 5, false);
     const file = await fileSource(setup.archive);
     try {
       const plain = await download(setup, () => ({ source: file, opened: [] }));
       let now = 0;
-      const meter = meterSaying(100, 2000, () => now);
+      const meter = meterSaying(200, 2400, () => now);
       const slow: RangeSource = {
         size: file.size,
         read: async (start, end) => {
           const ended = meter.begin();
           const bytes = await file.read(start, end);
-          now += 100;
-          ended({ bytes: bytes.length, waitMs: 100, totalMs: 100 + bytes.length / 2000 });
+          now += 200;
+          ended({ bytes: bytes.length, waitMs: 200, totalMs: 200 + bytes.length / 2400 });
           return bytes;
         },
       };
