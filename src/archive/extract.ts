@@ -179,6 +179,7 @@ class ResultWriter {
     let done = (): void => {};
     const mine = new Promise<void>((resolve) => (done = resolve));
     const placing = placeOf(this.root, parts, entry);
+    placing.catch(ignore); // awaited at its turn, which may come after it failed
     const claim = this.placed.then(async () => this.claim(await placing, mine));
     this.placed = claim.catch(ignore);
     const writing = claim.then(async ({ place, earlier }) => {
