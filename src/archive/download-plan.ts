@@ -56,8 +56,12 @@ export interface SwitchInputs extends ServerCost {
   /** Groups fetched so far by ranged GETs, and the milliseconds some GET of theirs was in flight. */
   groupsFetched: number;
   busyMs: number;
-  /** Groups not yet written, and the bytes from the first of them to the end of the last. */
-  remainingGroups: number;
+  /**
+   * Groups the ranged plan still has to fetch (not fetched, nor being
+   * fetched: those fetched ahead of the writing cost nothing more).
+   */
+  unfetchedGroups: number;
+  /** Bytes from the first group not yet written to the end of the last: what one streaming GET would fetch. */
   remainingSpanBytes: number;
 }
 
@@ -75,8 +79,8 @@ export const SWITCH_MARGIN = 8;
 
 /** Whether to leave the ranged plan for one streaming GET of what remains: its observed pace against the streaming estimate. */
 export function shouldSwitch(inputs: SwitchInputs): boolean {
-  if (inputs.groupsFetched < SWITCH_AFTER_GROUPS || inputs.remainingGroups < 2) return false;
-  const rangedMs = (inputs.busyMs / inputs.groupsFetched) * inputs.remainingGroups;
+  if (inputs.groupsFetched < SWITCH_AFTER_GROUPS || inputs.unfetchedGroups < 2) return false;
+  const rangedMs = (inputs.busyMs / inputs.groupsFetched) * inputs.unfetchedGroups;
   const streamingMs = inputs.perGetMs + inputs.remainingSpanBytes / inputs.bytesPerMs;
   return streamingMs * SWITCH_MARGIN < rangedMs;
 }

@@ -57,7 +57,7 @@ export async function fetchMembers(source: RangeSource, groups: readonly RangeGr
       const fetcher = new PrefetchingSource(source, groups, { ...DEFAULT_PREFETCH, maxGroupBytes: DEFAULT_COALESCE.maxGroupBytes });
       try {
         for (; index < groups.length; index++) {
-          if (index > 0 && switchNow(groups, index, before, options)) break;
+          if (index > 0 && switchNow(groups, { index, started: fetcher.started }, before, options)) break;
           fetcher.start(index);
           for (const member of (groups[index] as RangeGroup).members) await writers.add(fetcher, entries[member] as ZipEntry);
           fetcher.release(index);
@@ -88,8 +88,12 @@ function firstPlan(groups: readonly RangeGroup[], options: FetchOptions): PlanNa
   return choosePlan({ ...cost, groups: groups.length, rangedBytes, concurrency: DEFAULT_PREFETCH.concurrency, spanBytes }).plan;
 }
 
-/** Whether the ranged GETs so far say one streaming GET of what remains (from group `index` on) is much quicker. */
-function switchNow(groups: readonly RangeGroup[], index: number, before: { gets: number; busyMs: number }, options: FetchOptions): boolean {
+/**
+ * Whether the ranged GETs so far say one streaming GET of what remains (from
+ * group `at.index`, the first not written, on) is much quicker than fetching
+ * the groups not yet started (from `at.started` on).
+ */
+function switchNow(groups: readonly RangeGroup[], at: { index: number; started: number }, before: { gets: number; busyMs: number }, options: FetchOptions): boolean {
   const { meter, stream } = options;
   const cost = meter?.cost();
   if (stream === undefined || meter === undefined || cost === undefined) return false;
@@ -97,8 +101,8 @@ function switchNow(groups: readonly RangeGroup[], index: number, before: { gets:
     ...cost,
     groupsFetched: meter.gets - before.gets,
     busyMs: meter.busyMs - before.busyMs,
-    remainingGroups: groups.length - index,
-    remainingSpanBytes: (groups[groups.length - 1] as RangeGroup).end - (groups[index] as RangeGroup).start,
+    unfetchedGroups: groups.length - at.started,
+    remainingSpanBytes: (groups[groups.length - 1] as RangeGroup).end - (groups[at.index] as RangeGroup).start,
   });
 }
 

@@ -25,15 +25,16 @@ describe("choosePlan", () => {
 });
 
 describe("shouldSwitch", () => {
-  const base: SwitchInputs = { groupsFetched: 10, busyMs: 1140, remainingGroups: 224, remainingSpanBytes: 150 * MiB, perGetMs: 114, bytesPerMs: MBps(400) };
+  const base: SwitchInputs = { groupsFetched: 10, busyMs: 1140, unfetchedGroups: 224, remainingSpanBytes: 150 * MiB, perGetMs: 114, bytesPerMs: MBps(400) };
   const cases: Array<[string, SwitchInputs, boolean]> = [
     ["moto: GETs answered one at a time, 114 ms each", base, true],
     ["the range server: 16 GETs at once, 1 ms a group", { ...base, busyMs: 10, perGetMs: 3 }, false],
     ["S3: 16 GETs of 20 ms at once", { ...base, busyMs: 10 * 1.25, perGetMs: 20, bytesPerMs: MBps(80) }, false],
     ["too early to tell", { ...base, groupsFetched: SWITCH_AFTER_GROUPS - 1 }, false],
-    ["one group left", { ...base, remainingGroups: 1 }, false],
+    ["one group left to fetch", { ...base, unfetchedGroups: 1 }, false],
+    ["everything fetched ahead already, however slowly", { ...base, unfetchedGroups: 0 }, false],
     ["slow GETs, but streaming the rest through a slow link is slower still", { ...base, bytesPerMs: MBps(5) }, false],
-    ["only a little quicker streaming: not worth the switch", { ...base, busyMs: 10 * 10, remainingGroups: 224, remainingSpanBytes: 120 * MiB, perGetMs: 10, bytesPerMs: MBps(100) }, false],
+    ["only a little quicker streaming: not worth the switch", { ...base, busyMs: 10 * 10, unfetchedGroups: 224, remainingSpanBytes: 120 * MiB, perGetMs: 10, bytesPerMs: MBps(100) }, false],
   ];
   it.each(cases)("%s", (_name, inputs, expected) => {
     expect(shouldSwitch(inputs)).toBe(expected);
