@@ -44,7 +44,7 @@ import { dosDateTimeToUtcSeconds } from "./dos-time.js";
 import { writeProblem } from "./fs-errors.js";
 import { coalesceSpans, DEFAULT_COALESCE } from "./fetch-plan.js";
 import { fetchMembers, type FetchOptions, type FetchReport } from "./fetch-members.js";
-import { isUnchanged, localCrc, type KnownUnchanged } from "./local-crc.js";
+import { localCrc, recordSays, type KnownUnchanged } from "./local-crc.js";
 import { aside, NotWritten, stopWriting } from "./not-written.js";
 import { partialName, partialsIn, removeAbandonedPartials } from "./own-files.js";
 import { placeOf, type Place } from "./result-place.js";
@@ -77,8 +77,8 @@ export interface ExtractOptions extends Omit<FetchOptions, "signal"> {
   /**
    * True when the local file at `absPath`, which now has this size and mtime,
    * is known to hold contents with this CRC-32 (for example from a record
-   * kept at upload): it is then not read to compare. Without it, or when it
-   * answers false, the file is read.
+   * kept at upload), "changed" when it is known to hold others: it is then
+   * not read to compare. Without it, or when it answers false, the file is read.
    */
   knownUnchanged?: KnownUnchanged;
   /** Told of each wanted file member that the local file now holds: left alone as unchanged, or written. */
@@ -136,7 +136,8 @@ async function changesOf(root: Buffer, entries: readonly ZipEntry[], options: Ex
     const parts = memberParts(nameBytes(entry));
     if (parts === undefined || parts.length === 0 || entry.type === "symlink" || !options.wanted(entry.name)) continue;
     const target = joinBytes(root, parts);
-    if (isUnchanged(target, entry, options.knownUnchanged) || (await localCrc(target)) === entry.crc32) {
+    const known = recordSays(target, entry, options.knownUnchanged);
+    if (known === "unchanged" || (known === undefined && (await localCrc(target)) === entry.crc32)) {
       result.unchanged += 1;
       if (entry.type === "file") options.onMatched?.(entry, showBytes(target));
       continue;
