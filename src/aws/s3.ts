@@ -304,12 +304,7 @@ export async function headObject(client: S3Client, location: S3Location, hooks: 
  * the ETag its HeadObject answered (`known`, when the caller asked already).
  * Its meter times every GET, for the choice of how to fetch (download-plan.ts).
  */
-export async function openObjectRanges(
-  client: S3Client,
-  location: S3Location,
-  hooks: ReadHooks = {},
-  known?: ObjectHead,
-): Promise<RangeSource & ObjectHead & { meter: GetMeter }> {
+export async function openObjectRanges(client: S3Client, location: S3Location, hooks: ReadHooks = {}, known?: ObjectHead): Promise<RangeSource & ObjectHead & { meter: GetMeter }> {
   const { GetObjectCommand } = await S3();
   const head = known ?? (await headObject(client, location, hooks));
   if (head === undefined) throw explainS3Error(Object.assign(new Error("NotFound"), { name: "NotFound" }), `read ${s3Url(location)}`, location.bucket);
