@@ -42,14 +42,16 @@ import { pipeline } from "node:stream/promises";
 import { isWithin, joinBytes, memberParts, parentOf, showBytes } from "./byte-paths.js";
 import { dosDateTimeToUtcSeconds } from "./dos-time.js";
 import { writeProblem } from "./fs-errors.js";
-import { coalesceSpans, DEFAULT_COALESCE, DEFAULT_PREFETCH, PrefetchingSource } from "./fetch-plan.js";
-import { isUnchanged, localCrc, type KnownUnchanged } from "./local-crc.js";
+import { coalesceSpans, DEFAULT_COALESCE } from "./fetch-plan.js";
+import { fetchMembers, type FetchOptions, type FetchReport } from "./fetch-members.js";
+import { localCrc, recordSays, type KnownUnchanged } from "./local-crc.js";
 import { aside, NotWritten, stopWriting } from "./not-written.js";
 import { partialName, partialsIn, removeAbandonedPartials } from "./own-files.js";
-import { placeOf } from "./result-place.js";
+import { placeOf, type Place } from "./result-place.js";
+import type { WriteProblem } from "./fs-errors.js";
 import { nameBytes, openEntry, readZipDirectory, type RangeSource, type ZipDirectory, type ZipEntry } from "./zip-reader.js";
 
-export interface ExtractOptions {
+export interface ExtractOptions extends Omit<FetchOptions, "signal"> {
   /** Absolute real path of the build root. */
   buildRoot: string;
   /** Whether a member (by its name in the archive) may be extracted: download patterns and built-in lists. */
@@ -75,8 +77,8 @@ export interface ExtractOptions {
   /**
    * True when the local file at `absPath`, which now has this size and mtime,
    * is known to hold contents with this CRC-32 (for example from a record
-   * kept at upload): it is then not read to compare. Without it, or when it
-   * answers false, the file is read.
+   * kept at upload), "changed" when it is known to hold others: it is then
+   * not read to compare. Without it, or when it answers false, the file is read.
    */
   knownUnchanged?: KnownUnchanged;
   /** Told of each wanted file member that the local file now holds: left alone as unchanged, or written. */
@@ -88,20 +90,16 @@ export interface ExtractResult {
   extracted: number;
   /** Members left alone because the local copy has the same CRC-32. */
   unchanged: number;
-}
-
-/** A changed member and where it goes, as named (`target`) before any symlink is followed. */
-interface Change {
-  entry: ZipEntry;
-  parts: Buffer[];
-  target: Buffer;
+  /** How the changed members were fetched, when there were any. */
+  fetch?: FetchReport;
 }
 
 /**
  * Write into `buildRoot` every wanted member that differs from the local copy.
  * First every member is compared with its local file; then the ones that
  * differ are fetched (coalesced ranges, several at once, ahead of the
- * writing) and written, in archive order.
+ * writing, or one streaming read: fetch-members.ts) and written, several at
+ * once, each through its own temporary file.
  */
 export async function extractChanged(source: RangeSource, options: ExtractOptions): Promise<ExtractResult> {
   const { entries, centralDirectoryOffset } = options.directory ?? (await readZipDirectory(source));
@@ -117,16 +115,12 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
   const writer = new ResultWriter(root, lockToken ?? randomBytes(4).toString("hex"), options, result);
 
   const groups = coalesceSpans(
-    changed.map(({ entry }) => entry.span),
+    changed.map((entry) => entry.span),
     { ...DEFAULT_COALESCE, alsoNeeded: source.size - centralDirectoryOffset },
   );
-  const fetcher = new PrefetchingSource(source, groups, { ...DEFAULT_PREFETCH, maxGroupBytes: DEFAULT_COALESCE.maxGroupBytes });
   try {
-    for (const [index, group] of groups.entries()) {
-      fetcher.start(index);
-      for (const member of group.members) await writer.write(fetcher, changed[member] as Change);
-      fetcher.release(index);
-    }
+    result.fetch = await fetchMembers(source, groups, changed, (from, entry) => writer.write(from, entry), { ...options, signal: options.signal });
+    await writer.announced;
   } catch (error) {
     throw writer.notWritten.after(error);
   }
@@ -135,28 +129,40 @@ export async function extractChanged(source: RangeSource, options: ExtractOption
 }
 
 /** The wanted members that differ from their local files, in archive order; the others are counted as unchanged. */
-async function changesOf(root: Buffer, entries: readonly ZipEntry[], options: ExtractOptions, result: ExtractResult): Promise<Change[]> {
-  const changed: Change[] = [];
+async function changesOf(root: Buffer, entries: readonly ZipEntry[], options: ExtractOptions, result: ExtractResult): Promise<ZipEntry[]> {
+  const changed: ZipEntry[] = [];
   for (const entry of entries) {
     options.signal?.throwIfAborted();
     const parts = memberParts(nameBytes(entry));
     if (parts === undefined || parts.length === 0 || entry.type === "symlink" || !options.wanted(entry.name)) continue;
     const target = joinBytes(root, parts);
-    if (isUnchanged(target, entry, options.knownUnchanged) || (await localCrc(target)) === entry.crc32) {
+    const known = recordSays(target, entry, options.knownUnchanged);
+    if (known === "unchanged" || (known === undefined && (await localCrc(target)) === entry.crc32)) {
       result.unchanged += 1;
       if (entry.type === "file") options.onMatched?.(entry, showBytes(target));
       continue;
     }
-    changed.push({ entry, parts, target });
+    changed.push(entry);
   }
-  return changed.sort((a, b) => a.entry.localHeaderOffset - b.entry.localHeaderOffset);
+  return changed.sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
 }
 
-/** Writes the changed members one by one, each through a temporary file named after `token`. */
+/**
+ * Writes the changed members, several at once, each through a temporary
+ * file named after `token`. Where each goes is settled in archive order
+ * (the lookups themselves run at once): of two members bound for one place,
+ * the later waits for the earlier, then sees its file as one this download
+ * wrote. Written members are announced in archive order too.
+ */
 class ResultWriter {
   readonly notWritten = new NotWritten();
   /** The local files written so far (by device and inode), with the member that wrote each. */
   private readonly written = new Map<string, { shown: string; crc32: number }>();
+  /** The places being written now (case folded: a file system may fold case), and when each is done. */
+  private readonly writing = new Map<string, Promise<void>>();
+  /** The last member's turn to claim its place, and to be announced. */
+  private placed: Promise<unknown> = Promise.resolve();
+  announced: Promise<unknown> = Promise.resolve();
   private temporaries = 0;
 
   constructor(
@@ -166,25 +172,59 @@ class ResultWriter {
     private readonly result: ExtractResult,
   ) {}
 
-  async write(source: RangeSource, { entry, parts, target }: Change): Promise<void> {
-    const { options, result } = this;
-    options.signal?.throwIfAborted();
-    const shown = showBytes(target);
-    const place = await placeOf(this.root, parts, entry);
-    if ("reason" in place) {
-      this.notWritten.add(shown, place);
-      return;
+  async write(source: RangeSource, entry: ZipEntry): Promise<void> {
+    this.options.signal?.throwIfAborted();
+    // Names were checked by changesOf.
+    const parts = memberParts(nameBytes(entry)) as Buffer[];
+    const shown = showBytes(joinBytes(this.root, parts));
+    let done = (): void => {};
+    const mine = new Promise<void>((resolve) => (done = resolve));
+    const placing = placeOf(this.root, parts, entry);
+    placing.catch(ignore); // awaited at its turn, which may come after it failed
+    const claim = this.placed.then(async () => this.claim(await placing, mine));
+    this.placed = claim.catch(ignore);
+    const writing = claim.then(async ({ place, earlier }) => {
+      const current = earlier ? await earlier.then(() => placeOf(this.root, parts, entry)) : place;
+      if ("reason" in current) return this.notWritten.add(shown, current);
+      return this.writeAt(source, entry, current, shown);
+    });
+    const announce = Promise.all([this.announced, writing]).then(([, written]) => {
+      if (written !== true) return;
+      this.options.onExtract?.(shown, entry);
+      this.result.extracted += 1;
+    });
+    this.announced = announce.catch(ignore);
+    try {
+      await writing;
+    } finally {
+      done();
+      void claim.then(({ key }) => key !== undefined && this.writing.get(key) === mine && this.writing.delete(key), ignore);
     }
+  }
+
+  /** Takes the place for this member; answers the member writing there before it, if any. */
+  private claim(place: Place | WriteProblem, mine: Promise<void>): { place: Place | WriteProblem; key?: string; earlier?: Promise<void> } {
+    if ("reason" in place) return { place };
+    const key = place.path.toString("latin1").toLowerCase();
+    const earlier = this.writing.get(key);
+    this.writing.set(key, mine);
+    return { place, key, earlier };
+  }
+
+  /** Writes the member at its place; true when it was written (and is to be announced). */
+  private async writeAt(source: RangeSource, entry: ZipEntry, place: Place, shown: string): Promise<boolean> {
+    const { options, result } = this;
     const earlier = place.existing && this.written.get(fileId(place.existing));
     if (earlier) {
       if (earlier.crc32 === entry.crc32) result.unchanged += 1;
       else this.notWritten.add(shown, aside(`another result, ${earlier.shown}, was written to the same local file`));
-      return;
+      return false;
     }
     const seconds = dosDateTimeToUtcSeconds(entry.modified);
     try {
       if (entry.type === "directory") {
-        if (!place.existing) await mkdir(place.path);
+        // A member inside it, written at the same time, may have made it already.
+        if (!place.existing) await mkdir(place.path, { recursive: true });
         await utimes(place.path, seconds, seconds);
       } else {
         const temporary = joinBytes(parentOf(place.path), [Buffer.from(partialName(this.token, this.temporaries++))]);
@@ -197,12 +237,13 @@ class ResultWriter {
       const problem = writeProblem(error, directory);
       if (problem === undefined) throw stopWriting(error, directory);
       this.notWritten.add(shown, problem);
-      return;
+      return false;
     }
-    options.onExtract?.(shown, entry);
-    result.extracted += 1;
+    return true;
   }
 }
+
+const ignore = (): void => undefined;
 
 /** Device and inode: one local file, whatever the names leading to it. */
 function fileId(stats: Stats): string {

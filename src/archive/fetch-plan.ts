@@ -122,6 +122,11 @@ export class PrefetchingSource implements RangeSource {
     this.done = new Array<boolean>(groups.length).fill(false);
   }
 
+  /** Groups started so far (fetched, being fetched, or skipped as too large): those before this index. */
+  get started(): number {
+    return this.next;
+  }
+
   /** Starts fetching from `group` on (if not already): call before reading a group's members. */
   start(group: number): void {
     this.next = Math.max(this.next, group);
@@ -147,6 +152,13 @@ export class PrefetchingSource implements RangeSource {
       this.aheadBytes -= this.bytesOf(group);
     }
     this.fill();
+  }
+
+  /** No more groups are wanted (the download goes on another way): nothing more is fetched, and what was is dropped. */
+  stop(): void {
+    this.next = this.groups.length;
+    this.fetched.fill(undefined);
+    this.aheadBytes = 0;
   }
 
   private fill(): void {

@@ -10,22 +10,33 @@ import { showBytes } from "./byte-paths.js";
 import { ignoreMissing } from "./result-place.js";
 import type { ZipEntry } from "./zip-reader.js";
 
-/** True when the local file at `absPath`, with this size and mtime, is known to hold contents with this CRC-32. */
-export type KnownUnchanged = (absPath: string, size: number, mtimeMs: number, crc32: number) => boolean;
+/**
+ * True when the local file at `absPath`, with this size and mtime, is known
+ * to hold contents with this CRC-32; "changed" when it is known to hold
+ * other contents (the record knows it at this size and mtime, with another
+ * CRC-32); false when nothing is known (the file is read).
+ */
+export type KnownUnchanged = (absPath: string, size: number, mtimeMs: number, crc32: number) => boolean | "changed";
 
 /** Local files up to this size are read whole for their CRC-32; larger ones in chunks of it. */
 const WHOLE_FILE = 1 << 20;
 
-/** Whether the caller's record vouches for the local file (ExtractOptions.knownUnchanged in extract.ts). */
-export function isUnchanged(target: Buffer, entry: ZipEntry, knownUnchanged: KnownUnchanged | undefined): boolean {
-  if (knownUnchanged === undefined || entry.type !== "file") return false;
+/**
+ * What the caller's record says of the local file (ExtractOptions.knownUnchanged
+ * in extract.ts): unchanged, changed (a file the job changed: not read for
+ * nothing), or undefined when it does not know.
+ */
+export function recordSays(target: Buffer, entry: ZipEntry, knownUnchanged: KnownUnchanged | undefined): "unchanged" | "changed" | undefined {
+  if (knownUnchanged === undefined || entry.type !== "file") return undefined;
   let stats;
   try {
     stats = statSync(target, { throwIfNoEntry: false });
   } catch {
-    return false; // not a directory on the way, a loop...: read it as usual
+    return undefined; // not a directory on the way, a loop...: read it as usual
   }
-  return stats !== undefined && stats.isFile() && knownUnchanged(showBytes(target), stats.size, stats.mtimeMs, entry.crc32);
+  if (stats === undefined || !stats.isFile()) return undefined;
+  const known = knownUnchanged(showBytes(target), stats.size, stats.mtimeMs, entry.crc32);
+  return known === true ? "unchanged" : known === "changed" ? "changed" : undefined;
 }
 
 /**

@@ -104,6 +104,7 @@ const TAIL_SIZE = MAX_END_SEARCH + ZIP64_LOCATOR_SIZE + ZIP64_END_SIZE;
  */
 const FIRST_TAIL_SIZE = 16 << 10;
 const DEFAULT_CHUNK = 8 << 20;
+const INFLATE_CHUNK = 256 << 10;
 
 export async function readZipDirectory(source: RangeSource, options: { keepCentral?: boolean } = {}): Promise<ZipDirectory> {
   let tailStart = Math.max(0, source.size - FIRST_TAIL_SIZE);
@@ -178,7 +179,12 @@ export function openEntry(source: RangeSource, entry: ZipEntry, chunkSize = DEFA
   const raw = Readable.from(rawData(source, entry, chunkSize), { objectMode: false });
   // pipeline() destroys the returned (last) stream with the first error of any stage.
   const ignore = () => {};
-  return entry.method === METHOD_DEFLATED ? pipeline(raw, createInflateRaw(), verify, ignore) : pipeline(raw, verify, ignore);
+  // Inflated in pieces of 256 KiB rather than zlib's 16 KiB: every piece passes
+  // through the stream stages below and the writer's, and a FASTA member
+  // inflates 60-fold, so small pieces cost more in stream bookkeeping than in
+  // inflating.
+  const inflate = () => createInflateRaw({ chunkSize: INFLATE_CHUNK });
+  return entry.method === METHOD_DEFLATED ? pipeline(raw, inflate(), verify, ignore) : pipeline(raw, verify, ignore);
 }
 
 /** The member's stored bytes, read in chunks from its span. */
@@ -221,8 +227,8 @@ async function readRange(source: RangeSource, tail: Buffer, tailStart: number, s
   return Buffer.concat([await source.read(start, tailStart), tail.subarray(0, end - tailStart)]);
 }
 
-function parseCentralDirectory(central: Buffer, count: number): ZipEntry[] {
-  const entries: ZipEntry[] = [];
+function parseCentralDirectory(central: Buffer, count: number): CentralEntry[] {
+  const entries: CentralEntry[] = [];
   let at = 0;
   for (let i = 0; i < count; i++) {
     if (at + CENTRAL_HEADER_SIZE > central.length || central.readUInt32LE(at) !== SIG_CENTRAL_HEADER) {
@@ -249,18 +255,8 @@ function parseCentralDirectory(central: Buffer, count: number): ZipEntry[] {
     const raw = central.subarray(nameStart, extraStart);
     const rawName = name.includes("\uFFFD") && !Buffer.from(name).equals(raw) ? Buffer.from(raw) : undefined;
     const unixMode = central.readUInt8(at + 5) === HOST_UNIX ? central.readUInt32LE(at + 38) >>> 16 : undefined;
-    entries.push({
-      name,
-      rawName,
-      type: name.endsWith("/") ? "directory" : unixMode !== undefined && (unixMode & S_IFMT) === S_IFLNK ? "symlink" : "file",
-      crc32: central.readUInt32LE(at + 16),
-      ...fields,
-      method: central.readUInt16LE(at + 10),
-      modified: { time: central.readUInt16LE(at + 12), date: central.readUInt16LE(at + 14) },
-      unixMode,
-      span: { start: fields.localHeaderOffset, end: fields.localHeaderOffset },
-      centralAt: at,
-    });
+    const type = name.endsWith("/") ? "directory" : unixMode !== undefined && (unixMode & S_IFMT) === S_IFLNK ? "symlink" : "file";
+    entries.push(new CentralEntry(name, rawName, type, central.readUInt32LE(at + 16), fields, central.readUInt16LE(at + 10), central.readUInt32LE(at + 12), unixMode, at));
     at = next;
   }
   return entries;
@@ -285,10 +281,51 @@ function applyZip64Extra(
   }
 }
 
+/**
+ * An entry as read from the central directory, kept small: an archive of
+ * 100,000 members holds 100,000 of them for the whole download. Its span and
+ * DOS time are made when asked for, from plain numbers.
+ */
+class CentralEntry implements ZipEntry {
+  readonly rawName?: Buffer;
+  readonly compressedSize: number;
+  readonly uncompressedSize: number;
+  readonly localHeaderOffset: number;
+  /** Where the span ends: set by assignSpans once every entry is read. */
+  spanEnd: number;
+
+  constructor(
+    readonly name: string,
+    rawName: Buffer | undefined,
+    readonly type: EntryType,
+    readonly crc32: number,
+    fields: { uncompressedSize: number; compressedSize: number; localHeaderOffset: number },
+    readonly method: number,
+    /** DOS time in the low 16 bits, date in the high ones, as stored. */
+    private readonly dos: number,
+    readonly unixMode: number | undefined,
+    readonly centralAt: number,
+  ) {
+    if (rawName !== undefined) this.rawName = rawName;
+    this.compressedSize = fields.compressedSize;
+    this.uncompressedSize = fields.uncompressedSize;
+    this.localHeaderOffset = fields.localHeaderOffset;
+    this.spanEnd = fields.localHeaderOffset;
+  }
+
+  get modified(): DosDateTime {
+    return { time: this.dos & 0xffff, date: this.dos >>> 16 };
+  }
+
+  get span(): { start: number; end: number } {
+    return { start: this.localHeaderOffset, end: this.spanEnd };
+  }
+}
+
 /** Each span ends where the next member (by offset) or the central directory begins. */
-function assignSpans(entries: ZipEntry[], cdOffset: number): void {
+function assignSpans(entries: CentralEntry[], cdOffset: number): void {
   const byOffset = [...entries].sort((a, b) => a.localHeaderOffset - b.localHeaderOffset);
   byOffset.forEach((entry, i) => {
-    entry.span.end = byOffset[i + 1]?.localHeaderOffset ?? cdOffset;
+    entry.spanEnd = byOffset[i + 1]?.localHeaderOffset ?? cdOffset;
   });
 }

@@ -1,6 +1,7 @@
 /**
  * Everything the tool does with S3: check the bucket, stream an archive into
- * an object, read byte ranges of an object, remove what a run left behind.
+ * an object, read byte ranges of an object (ranged GETs, or one streaming
+ * GET), remove what a run left behind.
  *
  * Streaming upload: S3 multipart parts are 5 MiB to 5 GiB and at most 10,000
  * per object (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html),
@@ -15,6 +16,8 @@
  * (lib-storage's Upload uses one fixed part size, so it cannot do this.)
  */
 import type { S3Client } from "@aws-sdk/client-s3";
+import { GetMeter } from "../archive/download-plan.js";
+import type { OpenStream } from "../archive/sequential-source.js";
 import type { RangeSource } from "../archive/zip-reader.js";
 import { UserError } from "../errors.js";
 import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "./errors.js";
@@ -299,43 +302,75 @@ export async function headObject(client: S3Client, location: S3Location, hooks: 
 /**
  * A random-access view of an object, read with ranged GETs that each ask for
  * the ETag its HeadObject answered (`known`, when the caller asked already).
+ * Its meter times every GET, for the choice of how to fetch (download-plan.ts).
  */
-export async function openObjectRanges(client: S3Client, location: S3Location, hooks: ReadHooks = {}, known?: ObjectHead): Promise<RangeSource & ObjectHead> {
+export async function openObjectRanges(client: S3Client, location: S3Location, hooks: ReadHooks = {}, known?: ObjectHead): Promise<RangeSource & ObjectHead & { meter: GetMeter }> {
   const { GetObjectCommand } = await S3();
   const head = known ?? (await headObject(client, location, hooks));
   if (head === undefined) throw explainS3Error(Object.assign(new Error("NotFound"), { name: "NotFound" }), `read ${s3Url(location)}`, location.bucket);
   const { size, etag } = head;
+  const meter = new GetMeter();
+  const get = async (start: number, endExclusive: number): Promise<Buffer> => {
+    const ended = meter.begin();
+    const sent = performance.now();
+    try {
+      const answer = await client.send(new GetObjectCommand(rangedGet(location, etag, start, endExclusive)), { abortSignal: hooks.signal });
+      const waitMs = performance.now() - sent;
+      const body = (await answer.Body?.transformToByteArray()) ?? new Uint8Array();
+      // A view, not a copy: a central directory of 100,000 members is 9 MB.
+      const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+      if (bytes.length !== endExclusive - start) {
+        throw Object.assign(new Error(`short read of ${s3Url(location)}: ${bytes.length} of ${endExclusive - start} bytes`), { name: "TimeoutError" });
+      }
+      ended({ bytes: bytes.length, waitMs, totalMs: performance.now() - sent });
+      return bytes;
+    } finally {
+      ended();
+    }
+  };
   return {
     size,
     etag,
+    meter,
     read: async (start, endExclusive) => {
       if (endExclusive <= start) return Buffer.alloc(0);
       try {
-        return await withRetries(
-          "s3-transfer",
-          async () => {
-            const answer = await client.send(
-              new GetObjectCommand({
-                Bucket: location.bucket,
-                Key: location.key,
-                Range: `bytes=${start}-${endExclusive - 1}`,
-                // The object must not change under us between reads.
-                IfMatch: etag,
-              }),
-              { abortSignal: hooks.signal },
-            );
-            const bytes = Buffer.from((await answer.Body?.transformToByteArray()) ?? []);
-            if (bytes.length !== endExclusive - start) {
-              throw Object.assign(new Error(`short read of ${s3Url(location)}: ${bytes.length} of ${endExclusive - start} bytes`), { name: "TimeoutError" });
-            }
-            return bytes;
-          },
-          hooks,
-        );
+        return await withRetries("s3-transfer", () => get(start, endExclusive), hooks);
       } catch (error) {
         throw explainS3Error(error, `read ${s3Url(location)}`, location.bucket);
       }
     },
+  };
+}
+
+/** A GetObject of bytes [start, endExclusive) under the ETag first seen: the object must not change under us between reads. */
+function rangedGet(location: S3Location, etag: string | undefined, start: number, endExclusive: number) {
+  return { Bucket: location.bucket, Key: location.key, Range: `bytes=${start}-${endExclusive - 1}`, IfMatch: etag };
+}
+
+/**
+ * Streaming GETs of an object (the streaming plan of download-plan.ts): each
+ * call opens one ranged GET under the ETag first seen and answers its body
+ * as it arrives, read at the caller's pace. Retried until the response
+ * starts; a failure while the body flows is the caller's to handle (it may
+ * open again from where it is: archive/sequential-source.ts).
+ */
+export function openObjectStream(client: S3Client, location: S3Location, head: ObjectHead, hooks: ReadHooks = {}): OpenStream {
+  return async (start, endExclusive) => {
+    const { GetObjectCommand } = await S3();
+    try {
+      return await withRetries(
+        "s3-transfer",
+        async () => {
+          const answer = await client.send(new GetObjectCommand(rangedGet(location, head.etag, start, endExclusive)), { abortSignal: hooks.signal });
+          // In Node the body is the response's Readable, an async iterable of chunks.
+          return (answer.Body as AsyncIterable<Uint8Array> | undefined) ?? (async function* () {})();
+        },
+        hooks,
+      );
+    } catch (error) {
+      throw explainS3Error(error, `read ${s3Url(location)}`, location.bucket);
+    }
   };
 }
 

@@ -64,6 +64,16 @@ export class FileFacts {
     this.byName.set(name, [name, size, Math.trunc(mtimeMs), crc32]);
   }
 
+  /** The fact of a name, if any. */
+  get(name: string): FileFact | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Takes a fact as it is (one of another FileFacts: shared, not copied). */
+  keep(fact: FileFact): void {
+    this.byName.set(fact[0], fact);
+  }
+
   list(): FileFact[] {
     return [...this.byName.values()];
   }

@@ -30,6 +30,11 @@ export type RunEvent =
   /** A log line: from CloudWatch Logs (with its time, milliseconds since the epoch) or from a Snakemake log file. */
   | { type: "log"; message: string; timestamp?: number; file?: string }
   | { type: "file-downloaded"; path: string }
+  /**
+   * How the download fetched the changed files: ranged GETs, or one streaming
+   * GET (`switched` when it began with ranged GETs); bytes as fetched, skipped ones included.
+   */
+  | { type: "download-plan"; plan: "ranged" | "streaming"; rangedGets: number; rangedBytes: number; streamedBytes: number; switched?: boolean }
   | { type: "warning"; message: string }
   | { type: "error"; message: string; hint?: string; note?: string }
   /** One recorded job (`jobs`): its record, and its status as `jobs` words it. */

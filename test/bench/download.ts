@@ -4,13 +4,18 @@
 // moto and from range-server.ts (which, like S3, reads only the bytes asked
 // for). Each run starts from a fresh copy of the build directory. A counting
 // proxy sits in front of the server for our side, so the bytes on the wire
-// are known too.
+// are known too. As in a real `build`, whose upload records the build
+// directory's files, our side finds that record (written before each run,
+// outside the timing) and so does not read the files it vouches for.
 import { GetObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { execFileSync } from "node:child_process";
-import { readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
 import { readZipDirectory } from "../../src/archive/zip-reader.js";
+import { workdirMembers } from "../../src/archive/workdir-archive.js";
+import { buildRootExcluder } from "../../src/runner/upload.js";
+import { ArchiveRecords, FileFacts, type FileFact } from "../../src/state/archive-records.js";
 import { fileSource } from "../unit/archive/zip-tools.js";
 import { BUCKET, deleteObject, type BenchContext } from "./context.js";
 import { ensureJobResult, type Dataset } from "./datasets.js";
@@ -28,6 +33,7 @@ interface Sample {
   wireBytes?: number;
   gets?: number;
   extracted?: number;
+  fetch?: { plan: string; switchedAt?: number; rangedGets: number; streamedBytes: number };
 }
 
 export interface DownloadFigures {
@@ -42,6 +48,8 @@ export interface DownloadFigures {
   runs: Record<string, Sample[]>;
   median: Record<string, { seconds: number; peakRssMB: number; stageSeconds?: number; fetchedMB?: number; gets?: number }>;
   ratios: { bytesVsNeeded: number; timeVsBaseline: number };
+  /** The plan our side ran, each run. */
+  plans?: string[];
 }
 
 export type Server = "moto" | "range server";
@@ -60,16 +68,22 @@ export async function benchDownload(context: BenchContext, dataset: Dataset, ser
   }
   const neededBytes = await needed(job.archive, dataset.dir);
   const getMs = await rangedGetCost(endpoint, context.env, key);
+  const uploaded = await uploadFacts(dataset);
+  const archives = new ArchiveRecords(join(context.scratch, "archives"));
   const proxy = await startProxy(endpoint);
   const runs: Record<string, Sample[]> = { ours: [], "aws s3 cp + unzip -o": [] };
+  const plans: string[] = [];
   try {
     for (let run = 0; run < context.runs; run++) {
       const local = join(context.scratch, "local");
       execFileSync("cp", ["-a", dataset.dir, local]);
+      await archives.write(local, new FileFacts(uploaded));
       proxy.reset();
-      const ours = await measure("node", [context.drivers.download, proxy.endpoint, BUCKET, key, local], { env: context.env });
-      const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as { stageSeconds: number; bodyBytes: number; gets: number; extracted: number };
+      const ours = await measure("node", [context.drivers.download, proxy.endpoint, BUCKET, key, local, archives.directory], { env: context.env });
+      const answer = JSON.parse(ours.stdout.trim().split("\n").pop() ?? "{}") as Required<Pick<Sample, "stageSeconds" | "bodyBytes" | "gets" | "extracted" | "fetch">>;
       runs.ours?.push({ seconds: ours.seconds, peakRssMB: ours.peakRssMB, ...answer, wireBytes: proxy.counters.down });
+      const plan = answer.fetch.switchedAt === undefined ? answer.fetch.plan : `ranged, then streaming from group ${answer.fetch.switchedAt} (${answer.fetch.rangedGets} ranged GETs)`;
+      plans.push(plan);
       rmSync(local, { recursive: true, force: true });
 
       execFileSync("cp", ["-a", dataset.dir, local]);
@@ -79,7 +93,7 @@ export async function benchDownload(context: BenchContext, dataset: Dataset, ser
       runs["aws s3 cp + unzip -o"]?.push({ seconds: baseline.seconds, peakRssMB: baseline.peakRssMB, bodyBytes: statSync(archive).size });
       rmSync(archive, { force: true });
       rmSync(local, { recursive: true, force: true });
-      console.error(`  download ${dataset.name} from ${server} run ${run + 1}: ours ${ours.seconds.toFixed(2)} s (${answer.gets} GETs, ${(answer.bodyBytes / MiB).toFixed(1)} MiB), baseline ${baseline.seconds.toFixed(2)} s`);
+      console.error(`  download ${dataset.name} from ${server} run ${run + 1}: ours ${ours.seconds.toFixed(2)} s (${plan}, ${answer.gets} GETs, ${(answer.bodyBytes / MiB).toFixed(1)} MiB), baseline ${baseline.seconds.toFixed(2)} s`);
     }
   } finally {
     await proxy.close();
@@ -104,12 +118,30 @@ export async function benchDownload(context: BenchContext, dataset: Dataset, ser
     neededBytes,
     getMs,
     runs,
+    plans,
     median: summary,
     ratios: {
       bytesVsNeeded: round(oursBytes / neededBytes),
       timeVsBaseline: round((summary.ours?.seconds ?? Number.NaN) / (summary["aws s3 cp + unzip -o"]?.seconds ?? Number.NaN)),
     },
   };
+}
+
+/**
+ * The record the upload of the build directory leaves (src/runner/upload.ts):
+ * each uploaded file's member name, size, mtime and CRC-32. Made once per
+ * dataset; `cp -a` keeps the sizes and mtimes it holds.
+ */
+async function uploadFacts(dataset: Dataset): Promise<FileFact[]> {
+  const cached = `${dataset.dir}-upload-record.json`;
+  if (!existsSync(cached)) {
+    const facts = new FileFacts();
+    for await (const member of workdirMembers({ buildRoot: dataset.dir, exclude: buildRootExcluder(dataset.dir, []) })) {
+      if (!member.isDirectory) facts.add(member.name, member.size, member.mtime.getTime(), crc32(readFileSync(member.path)));
+    }
+    writeFileSync(cached, JSON.stringify(facts.list()));
+  }
+  return JSON.parse(readFileSync(cached, "utf8")) as FileFact[];
 }
 
 /** Median time of a 1-byte ranged GET of the object, from this process. */

@@ -110,6 +110,7 @@ function downloadTable(figures: DownloadFigures): string {
     table(["method", "wall s", "stage s", "fetched MiB", "GETs", "peak RSS MB"], rows),
     "",
     `Bytes fetched ÷ needed: ${figures.ratios.bytesVsNeeded}; time ÷ baseline: ${figures.ratios.timeVsBaseline}.`,
+    ...(figures.plans ? ["", `Our plan, each run: ${figures.plans.join("; ")}.`] : []),
   ].join("\n");
 }
 

@@ -1,11 +1,13 @@
 // Child process: the download stage through the tool's own code, counting the
-// GET requests and the body bytes they fetched.
-//   download.mjs <endpoint> <bucket> <key> <build root>
+// GET requests and the body bytes they fetched, with the build directory's
+// record in <archives dir> as a real build has it.
+//   download.mjs <endpoint> <bucket> <key> <build root> <archives dir>
 import type { S3Client } from "@aws-sdk/client-s3";
 import { downloadResults } from "../../../src/runner/download.js";
+import { ArchiveRecords } from "../../../src/state/archive-records.js";
 import { answer, clientsFor, silentReporter } from "./common.js";
 
-const [endpoint, bucket, key, buildRoot] = process.argv.slice(2) as [string, string, string, string];
+const [endpoint, bucket, key, buildRoot, archivesDir] = process.argv.slice(2) as [string, string, string, string, string];
 const started = performance.now();
 const s3: S3Client = await clientsFor(endpoint).s3();
 const fetched = { gets: 0, bodyBytes: 0 };
@@ -21,5 +23,6 @@ s3.middlewareStack.add(
   },
   { step: "deserialize", name: "benchCountGets" },
 );
-const result = await downloadResults({ s3, workdir: { bucket, key }, buildRoot, spec: true, reporter: silentReporter(), jobId: key, signals: process });
+const archives = new ArchiveRecords(archivesDir);
+const result = await downloadResults({ s3, workdir: { bucket, key }, buildRoot, spec: true, reporter: silentReporter(), jobId: key, signals: process, archives });
 answer({ stageSeconds: (performance.now() - started) / 1000, ...result, ...fetched });

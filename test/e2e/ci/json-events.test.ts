@@ -32,6 +32,7 @@ describe("build --json", () => {
       "stage-ended:watch",
       "stage-started:download",
       "file-downloaded",
+      "download-plan",
       "stage-ended:download",
       "result",
     ]);

@@ -221,6 +221,20 @@ describe("extractChanged with a record of the upload (knownUnchanged)", () => {
     ]);
     expect(await readFile(join(root, "a.txt"), "utf8")).toBe("original a\n");
     expect(await readFile(join(root, "b.txt"), "utf8")).toBe("job's b\n");
-    expect(result).toEqual({ extracted: 1, unchanged: 1 });
+    expect(result).toMatchObject({ extracted: 1, unchanged: 1 });
+  });
+
+  it("takes a file the record knows to hold other contents as changed, without reading it", async () => {
+    const root = await scratchDir();
+    const archive = join(await scratchDir(), "result.zip");
+    const job = await scratchDir();
+    await writeFile(join(job, "a.txt"), "same\n");
+    infoZip("zip", ["-q", "-r", archive, "."], { cwd: job });
+    // The local file holds the member's contents: read, it would count as unchanged.
+    await writeFile(join(root, "a.txt"), "same\n");
+    const source = await fileSource(archive);
+    const result = await extractChanged(source, { buildRoot: root, wanted: () => true, knownUnchanged: () => "changed" });
+    await source.close();
+    expect(result).toMatchObject({ extracted: 1, unchanged: 0 });
   });
 });
