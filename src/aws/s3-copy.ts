@@ -16,7 +16,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { awsErrorName, describeAwsError, httpStatus } from "./errors.js";
 import { withRetries, type RetryHooks } from "./retry.js";
-import type { S3Location } from "./s3.js";
+import type { S3Location } from "./s3-location.js";
 
 /** Ranges of an earlier object that start a new one, copied inside S3. */
 export interface CopiedParts {

@@ -24,21 +24,9 @@ import { awsErrorName, credentialsProblem, describeAwsError, httpStatus } from "
 import { BucketNotFound, BucketUnreadable } from "./resource-errors.js";
 import { copyParts, type CompletedPart, type CopiedParts } from "./s3-copy.js";
 import { withRetries, type RetryHooks } from "./retry.js";
+import { s3Url, type S3Location } from "./s3-location.js";
 
-export interface S3Location {
-  bucket: string;
-  key: string;
-}
-
-export function s3Url(location: S3Location): string {
-  return `s3://${location.bucket}/${location.key}`;
-}
-
-/** An `s3://bucket/key` URL, or undefined when it is not one (no bucket or no key). */
-export function parseS3ObjectUrl(url: string): S3Location | undefined {
-  const match = /^s3:\/\/(?<bucket>[^/?#]+)\/+(?<key>[^?#]+)/.exec(url);
-  return match?.groups ? { bucket: match.groups.bucket as string, key: match.groups.key as string } : undefined;
-}
+export { parseS3ObjectUrl, s3Url, type S3Location } from "./s3-location.js";
 
 const S3 = () => import("@aws-sdk/client-s3");
 
