@@ -142,9 +142,10 @@ class Layout {
     this.options.onMember?.(member);
     const header = describeMember(member, method);
     const local = localHeader(header);
-    this.current = { member, header, headerOffset: this.offset, compressedSize: 0 };
+    const headerOffset = this.offset;
+    this.current = { member, header, headerOffset, compressedSize: 0 };
     this.offset += local.length;
-    if (member.isDirectory) this.central.add(centralHeader(header, { crc: 0, size: 0, compressedSize: 0 }, this.offset - local.length));
+    if (member.isDirectory) this.central.add(centralHeader(header, { crc: 0, size: 0, compressedSize: 0 }, headerOffset));
     return local;
   }
 

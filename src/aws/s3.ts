@@ -236,7 +236,6 @@ class PartUploader {
     this.pendingBytes = 0;
     return part;
   }
-
 }
 
 /** Hooks for removing what an upload left: a few quick retries, cut short by `signal`. */
